@@ -22,13 +22,19 @@ image) want="$BUILD $TEST $IMAGE" ;;
 *) echo "usage: $0 build|test|image" >&2; exit 2 ;;
 esac
 
+# A package counts as present when it is fully installed for the native
+# architecture (or "all"); NAME:arm64 asks for that architecture exactly.
+native=$(dpkg --print-architecture)
+present() {
+	case "$1" in
+	*:*) dpkg-query -W -f='${db:Status-Abbrev}\n' "$1" 2>/dev/null | grep -q '^ii' ;;
+	*) dpkg-query -W -f='${Architecture} ${db:Status-Abbrev}\n' "$1" 2>/dev/null |
+		grep -Eq "^($native|all) ii" ;;
+	esac
+}
 missing=""
 for p in $want; do
-	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	case "$s" in
-	*" installed") ;;
-	*) missing="$missing $p" ;;
-	esac
+	present "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 

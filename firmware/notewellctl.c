@@ -1,1 +1,185 @@
-int main(void) { return 0; }
+/*
+ * notewellctl: talk to a running notewelld over its control socket.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: notewellctl [--data DIR] [--json] COMMAND [ARGS]\n"
+	    "commands:\n"
+	    "  status                        state, session, scans, notice, clock\n"
+	    "  session start [--uid UID] [--title TITLE]\n"
+	    "  session stop\n"
+	    "  scan BADGE                    sign in a badge by hand\n"
+	    "  bluesheet [--session ID]      badge ids and scan counts of a session\n"
+	    "  events [--limit N]            the audit log, oldest first\n"
+	    "DIR defaults to $NOTEWELL_DATA, then /var/lib/notewell.\n");
+}
+
+static void
+print_human(const char *cmd, json_t *r)
+{
+	if (strcmp(cmd, "status") == 0) {
+		json_t *s = json_object_get(r, "session");
+		json_t *n = json_object_get(r, "notice");
+		printf("device   %s (board %s)\n", json_string_value(json_object_get(r, "device_id")),
+		    json_string_value(json_object_get(r, "board")));
+		printf("room     %s\n", json_string_value(json_object_get(r, "room")));
+		printf("state    %s\n", json_string_value(json_object_get(r, "state")));
+		if (json_is_object(s))
+			printf("session  %lld %s (%s)\n", (long long)json_integer_value(json_object_get(s, "id")),
+			    json_string_value(json_object_get(s, "uid")),
+			    json_string_value(json_object_get(s, "title")));
+		else
+			printf("session  none\n");
+		printf("signed   %lld badges this session\n",
+		    (long long)json_integer_value(json_object_get(r, "badges_session")));
+		printf("scans    %lld ok, %lld rejected since start\n",
+		    (long long)json_integer_value(json_object_get(r, "scans_ok")),
+		    (long long)json_integer_value(json_object_get(r, "scans_rejected")));
+		printf("notice   %s\n", json_is_object(n) ?
+		    json_string_value(json_object_get(n, "id")) : "none loaded");
+		printf("clock    %s (%s)\n", json_string_value(json_object_get(r, "time")),
+		    json_is_true(json_object_get(r, "clock_synced")) ? "synced" : "NOT synced");
+	} else if (strcmp(cmd, "bluesheet") == 0) {
+		size_t i;
+		json_t *e;
+		printf("session %lld: %lld badges\n",
+		    (long long)json_integer_value(json_object_get(r, "session_id")),
+		    (long long)json_integer_value(json_object_get(r, "badges")));
+		json_array_foreach(json_object_get(r, "list"), i, e)
+			printf("%s\t%lld\n", json_string_value(json_object_get(e, "badge")),
+			    (long long)json_integer_value(json_object_get(e, "scans")));
+	} else if (strcmp(cmd, "events") == 0) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(json_object_get(r, "events"), i, e)
+			printf("%s %-16s %s\n", json_string_value(json_object_get(e, "time")),
+			    json_string_value(json_object_get(e, "kind")),
+			    json_string_value(json_object_get(e, "detail")));
+	} else if (strcmp(cmd, "scan") == 0) {
+		printf("%s\n", json_string_value(json_object_get(r, "message")));
+	} else if (strcmp(cmd, "session") == 0) {
+		json_t *s = json_object_get(r, "session");
+		printf("session %lld %s\n", (long long)json_integer_value(json_object_get(s, "id")),
+		    json_string_value(json_object_get(s, "uid")));
+	} else {
+		char *out = json_dumps(r, JSON_INDENT(2));
+		printf("%s\n", out);
+		free(out);
+	}
+}
+
+/* Builds the request from argv; returns NULL after printing usage. */
+static json_t *
+build_request(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	json_t *req = json_pack("{s:s}", "cmd", cmd);
+
+	if (strcmp(cmd, "status") == 0 && argc == 1)
+		return req;
+	if (strcmp(cmd, "scan") == 0 && argc == 2) {
+		json_object_set_new(req, "badge", json_string(argv[1]));
+		return req;
+	}
+	if (strcmp(cmd, "session") == 0 && argc >= 2 &&
+	    (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0)) {
+		json_object_set_new(req, "action", json_string(argv[1]));
+		for (int i = 2; i + 1 < argc + 1; i += 2) {
+			if (i + 1 >= argc || strcmp(argv[1], "start") != 0)
+				goto bad;
+			if (strcmp(argv[i], "--uid") == 0)
+				json_object_set_new(req, "uid", json_string(argv[i + 1]));
+			else if (strcmp(argv[i], "--title") == 0)
+				json_object_set_new(req, "title", json_string(argv[i + 1]));
+			else
+				goto bad;
+		}
+		return req;
+	}
+	if (strcmp(cmd, "bluesheet") == 0 && (argc == 1 || (argc == 3 &&
+	    strcmp(argv[1], "--session") == 0))) {
+		if (argc == 3)
+			json_object_set_new(req, "session_id", json_integer(atoll(argv[2])));
+		return req;
+	}
+	if (strcmp(cmd, "events") == 0 && (argc == 1 || (argc == 3 &&
+	    strcmp(argv[1], "--limit") == 0))) {
+		if (argc == 3)
+			json_object_set_new(req, "limit", json_integer(atoll(argv[2])));
+		return req;
+	}
+bad:
+	json_decref(req);
+	usage(stderr);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = getenv("NOTEWELL_DATA");
+	int as_json = 0, c, rc = 0;
+	json_t *req, *reply;
+	char err[512];
+
+	if (!dir)
+		dir = "/var/lib/notewell";
+	/* "+" stops at the first command word so its own options pass through. */
+	while ((c = getopt_long(argc, argv, "+d:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'j': as_json = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	/* Let --json also follow the command ("status --json"). */
+	if (argc > 1 && strcmp(argv[argc - 1], "--json") == 0) {
+		as_json = 1;
+		argc--;
+	}
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (!(req = build_request(argc, argv)))
+		return 2;
+	reply = ctl_call(dir, req, err, sizeof err);
+	json_decref(req);
+	if (!reply) {
+		fprintf(stderr, "notewellctl: %s\n", err);
+		return 1;
+	}
+	if (as_json) {
+		char *out = json_dumps(reply, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("%s\n", out);
+		free(out);
+	} else if (json_is_true(json_object_get(reply, "ok"))) {
+		print_human(argv[0], reply);
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "notewellctl: %s\n", json_string_value(json_object_get(reply, "error")));
+		rc = 1;
+	}
+	json_decref(reply);
+	return rc;
+}

@@ -1,0 +1,303 @@
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* One daemon per data folder: a second one would interleave two sessions'
+ * scans in one journal. flock is released by the kernel when we die. */
+static int
+lock_datadir(struct daemon *d, char *err, size_t errlen)
+{
+	char path[4200], pid[32];
+
+	snprintf(path, sizeof path, "%s/notewelld.lock", d->dir);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		ssize_t n = pread(d->lock_fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		snprintf(err, errlen, "%s is in use by another notewelld (pid %s)",
+		    d->dir, n > 0 ? pid : "unknown");
+		return -EBUSY;
+	}
+	int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(d->lock_fd, 0) != 0 || pwrite(d->lock_fd, pid, len, 0) != len)
+		log_warn("cannot write pid to %s", path);
+	return 0;
+}
+
+static void
+on_signal(struct loop *l, int fd, short revents, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof si) == sizeof si)
+		log_info("signal %u: stopping", si.ssi_signo);
+	loop_stop(l);
+}
+
+static json_t *
+session_json(struct daemon *d)
+{
+	struct journal_session s;
+	char when[40];
+
+	if (!d->session_id || journal_session_get(d->journal, d->session_id, &s) != 0)
+		return json_null();
+	nwtime_format(s.start.wall_ns, when, sizeof when);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)s.id, "uid", s.uid,
+	    "title", s.title, "origin", s.origin, "start", when);
+}
+
+static json_t *
+cmd_status(struct daemon *d)
+{
+	struct nw_stamp now;
+	char when[40];
+
+	nwclock_now(&d->clock, &now);
+	nwtime_format(now.wall_ns, when, sizeof when);
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:s, s:o, s:b, s:s, s:I}",
+	    "ok", 1,
+	    "device_id", journal_device_id(d->journal),
+	    "board", d->board.name,
+	    "room", d->cfg.room,
+	    "meeting", d->cfg.meeting,
+	    "state", d->session_id ? "in-session" : "idle",
+	    "session", session_json(d),
+	    "badges_session", journal_count_badges(d->journal, d->session_id),
+	    "scans_ok", (json_int_t)d->scans_ok,
+	    "scans_rejected", (json_int_t)d->scans_rejected,
+	    "last_scan", d->last_scan,
+	    "notice", d->notice_id[0] ? json_pack("{s:s, s:s}", "id", d->notice_id,
+		"sha256", d->notice_sha256) : json_null(),
+	    "clock_synced", now.synced,
+	    "time", when,
+	    "uptime_s", (json_int_t)((now.mono_ns - d->started_mono_ns) / 1000000000));
+}
+
+static json_t *
+cmd_session(struct daemon *d, json_t *req)
+{
+	const char *action = json_string_value(json_object_get(req, "action"));
+	const char *uid = json_string_value(json_object_get(req, "uid"));
+	const char *title = json_string_value(json_object_get(req, "title"));
+	struct nw_stamp now;
+	char gen[64], detail[512];
+	int64_t id;
+	int rc;
+
+	nwclock_now(&d->clock, &now);
+	if (action && strcmp(action, "start") == 0) {
+		if (d->session_id)
+			return ctl_error("a session is already open (id %lld); stop it first",
+			    (long long)d->session_id);
+		if (!uid || !*uid) {
+			char nonce[JOURNAL_NONCE_LEN + 1];
+			journal_nonce(nonce);
+			snprintf(gen, sizeof gen, "manual-%.12s", nonce);
+			uid = gen;
+		}
+		if (strlen(uid) >= sizeof(((struct journal_session *)0)->uid))
+			return ctl_error("session uid too long");
+		if (!title)
+			title = uid;
+		rc = journal_session_start(d->journal, uid, title, "manual", &now, &id);
+		if (rc == -EEXIST)
+			return ctl_error("session uid '%s' was used before", uid);
+		if (rc != 0)
+			return ctl_error("cannot start session: %s", strerror(-rc));
+		d->session_id = id;
+		snprintf(detail, sizeof detail, "id=%lld uid=%s origin=manual", (long long)id, uid);
+		journal_event(d->journal, "session-start", detail, &now);
+		log_info("session %lld (%s) started", (long long)id, uid);
+		return json_pack("{s:b, s:o}", "ok", 1, "session", session_json(d));
+	}
+	if (action && strcmp(action, "stop") == 0) {
+		if (!d->session_id)
+			return ctl_error("no session is open");
+		json_t *s = session_json(d);
+		if ((rc = journal_session_stop(d->journal, d->session_id, &now)) != 0) {
+			json_decref(s);
+			return ctl_error("cannot stop session: %s", strerror(-rc));
+		}
+		snprintf(detail, sizeof detail, "id=%lld", (long long)d->session_id);
+		journal_event(d->journal, "session-stop", detail, &now);
+		log_info("session %lld stopped", (long long)d->session_id);
+		d->session_id = 0;
+		return json_pack("{s:b, s:o}", "ok", 1, "session", s);
+	}
+	return ctl_error("session action must be start or stop");
+}
+
+static json_t *
+cmd_scan(struct daemon *d, json_t *req)
+{
+	const char *badge = json_string_value(json_object_get(req, "badge"));
+	char msg[256];
+	int rc;
+
+	if (!badge)
+		return ctl_error("scan needs a badge");
+	rc = bluesheet_scan(d, badge, "manual", msg, sizeof msg);
+	if (rc != 0)
+		return ctl_error("%s", msg);
+	return json_pack("{s:b, s:s, s:I}", "ok", 1, "message", msg,
+	    "session_id", (json_int_t)d->session_id);
+}
+
+static json_t *
+cmd_events(struct daemon *d, json_t *req)
+{
+	json_int_t limit = json_integer_value(json_object_get(req, "limit"));
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	char when[40];
+	int rc;
+
+	if (limit <= 0 || limit > 10000)
+		limit = 50;
+	rc = sqlite3_prepare_v2(journal_db(d->journal),
+	    "SELECT * FROM (SELECT id, kind, detail, at_wall_ns, at_synced FROM events"
+	    " ORDER BY id DESC LIMIT ?) ORDER BY id", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, limit);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		nwtime_format(sqlite3_column_int64(st, 3), when, sizeof when);
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:b}",
+		    "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "kind", (const char *)sqlite3_column_text(st, 1),
+		    "detail", (const char *)sqlite3_column_text(st, 2),
+		    "time", when, "clock_synced", sqlite3_column_int(st, 4)));
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return ctl_error("cannot read events: %s", sqlite3_errstr(rc));
+	}
+	return json_pack("{s:b, s:o}", "ok", 1, "events", list);
+}
+
+static json_t *
+cmd_bluesheet(struct daemon *d, json_t *req)
+{
+	json_t *sid = json_object_get(req, "session_id");
+
+	return bluesheet_list(d, sid ? json_integer_value(sid) : d->session_id);
+}
+
+static json_t *
+handle(void *arg, const char *cmd, json_t *req)
+{
+	struct daemon *d = arg;
+
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(d);
+	if (strcmp(cmd, "session") == 0)
+		return cmd_session(d, req);
+	if (strcmp(cmd, "scan") == 0)
+		return cmd_scan(d, req);
+	if (strcmp(cmd, "events") == 0)
+		return cmd_events(d, req);
+	if (strcmp(cmd, "bluesheet") == 0)
+		return cmd_bluesheet(d, req);
+	return ctl_error("unknown command '%s'", cmd);
+}
+
+int
+daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
+    char *err, size_t errlen)
+{
+	struct journal_session cur;
+	struct nw_stamp now;
+	sigset_t mask;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	d->lock_fd = d->signal_fd = -1;
+	d->cfg = *cfg;
+	snprintf(d->dir, sizeof d->dir, "%s", dir);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if ((rc = board_init(&d->board, cfg->board)) != 0) {
+		snprintf(err, errlen, "unknown board '%s'", cfg->board);
+		return rc;
+	}
+	if ((rc = lock_datadir(d, err, errlen)) != 0)
+		return rc;
+	nwclock_system_init(&d->clock);
+	d->clock.force_synced = cfg->clock_synced;
+	if ((rc = journal_open(dir, &d->journal, err, errlen)) != 0)
+		return rc;
+	nwclock_now(&d->clock, &now);
+	d->started_mono_ns = now.mono_ns;
+	/* A session left open by a crash or power cut goes on: the room is
+	 * still meeting, and its scans belong to it. */
+	if (journal_session_current(d->journal, &cur) == 0) {
+		d->session_id = cur.id;
+		log_info("session %lld (%s) still open from before; continuing",
+		    (long long)cur.id, cur.uid);
+	}
+	if (!(d->loop = loop_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->signal_fd < 0 || loop_add_fd(d->loop, d->signal_fd, POLLIN, on_signal, d) != 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	if ((rc = ctl_open(d->loop, dir, handle, d, &d->ctl)) != 0) {
+		snprintf(err, errlen, "%s/%s: %s", dir, CTL_SOCKET, strerror(-rc));
+		return rc;
+	}
+	journal_event(d->journal, "start", d->board.name, &now);
+	return 0;
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	struct nw_stamp now;
+	int rc;
+
+	log_info("ready: board %s, data %s, device %s", d->board.name, d->dir,
+	    journal_device_id(d->journal));
+	rc = loop_run(d->loop, NULL);
+	nwclock_now(&d->clock, &now);
+	journal_event(d->journal, "stop", rc ? strerror(-rc) : "clean", &now);
+	return rc;
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	ctl_close(d->ctl);
+	loop_free(d->loop);
+	journal_close(d->journal);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+}
