@@ -2,7 +2,6 @@
  * Notice files: parse, validate, and tie each notice to the exact bytes of
  * its statement through SHA-256 (libsodium). See notice.h.
  */
-#define _GNU_SOURCE	/* asprintf */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
