@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "badge.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -16,37 +17,6 @@
  * the moment they sign. */
 #define SIGNED_IN_MSG "Signed in. Your name and affiliation will be published " \
 	"in the proceedings blue sheet."
-
-static int
-charset_has(const char *set, unsigned char c)
-{
-	for (const char *p = set; *p; p++) {
-		if (p[1] == '-' && p[2]) {
-			if (c >= (unsigned char)p[0] && c <= (unsigned char)p[2])
-				return 1;
-			p += 2;
-		} else if ((unsigned char)*p == c) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Describes why code is not a badge, or returns NULL when it is one. */
-static const char *
-badge_problem(const struct config *cfg, const char *code)
-{
-	size_t n = strlen(code);
-
-	if (n < (size_t)cfg->badge_min_len)
-		return "too short";
-	if (n > (size_t)cfg->badge_max_len)
-		return "too long";
-	for (const char *p = code; *p; p++)
-		if (!charset_has(cfg->badge_charset, (unsigned char)*p))
-			return "contains characters a badge does not have";
-	return NULL;
-}
 
 /* A printable, bounded copy of untrusted input for the audit log. */
 static void
@@ -69,11 +39,20 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 {
 	struct journal_scan s = { 0 };
 	char detail[512], clean[160];
-	const char *why;
+	const char *why, *payload = NULL;
+	enum badge_status st;
 	int rc;
 
 	nwclock_now(&d->clock, &s.at);
-	if ((why = badge_problem(&d->cfg, code)) != NULL) {
+	st = badge_check(&d->badge, code, strlen(code), &payload);
+	if (st == BADGE_SETUP) {
+		/* An enrollment code is never a blue-sheet entry. */
+		snprintf(detail, sizeof detail, "source=%s", source);
+		journal_event(d->journal, "setup-code", detail, &s.at);
+		return bluesheet_setup_code(d, payload, msg, msglen);
+	}
+	if (st != BADGE_VALID) {
+		why = badge_strerror(st);
 		sanitize(code, clean, sizeof clean);
 		snprintf(detail, sizeof detail, "source=%s reason=%s code=\"%s\"", source, why, clean);
 		journal_event(d->journal, "scan-rejected", detail, &s.at);
@@ -104,6 +83,16 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 	snprintf(d->last_scan, sizeof d->last_scan, "Signed in");
 	d->board.ack(&d->board, 1, msg);
 	return 0;
+}
+
+/* Until enrollment lands, a setup code is recognised and refused loudly
+ * rather than silently stored as a badge. */
+int
+bluesheet_setup_code(struct daemon *d, const char *payload, char *msg, size_t msglen)
+{
+	snprintf(msg, msglen, "Setup code recognised, but this box cannot enroll yet.");
+	d->board.ack(&d->board, 0, msg);
+	return -ENOTSUP;
 }
 
 static void

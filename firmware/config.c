@@ -1,10 +1,50 @@
 #include "config.h"
 
+#include "badge.h"
+#include "scanner.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int
+check_charset(const char *v, char *err, size_t errlen)
+{
+	struct badge_config b;
+
+	if (badge_config_init(&b, 1, 64, v, NULL, 0) != BADGE_VALID) {
+		snprintf(err, errlen, "badge_charset '%s' is not a valid character class "
+		    "(printable ASCII, ascending ranges, '-' last)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_scanner_ids(const char *v, char *err, size_t errlen)
+{
+	struct scanner_ids ids;
+
+	if (scanner_ids_parse(&ids, v) != 0) {
+		snprintf(err, errlen, "scanner_ids '%s' is not a list of VID:PID (hex, PID may be *)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_prefix(const char *v, char *err, size_t errlen)
+{
+	struct badge_config b;
+
+	if (badge_config_init(&b, 1, 64, NULL, v, 0) != BADGE_VALID) {
+		snprintf(err, errlen, "setup_prefix '%s' must be short printable ASCII", v);
+		return -1;
+	}
+	return 0;
+}
 
 #define S(f) CONFIG_T_STRING, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, NULL
 #define I(f, lo, hi) CONFIG_T_INT, offsetof(struct config, f), sizeof(int), lo, hi, NULL
@@ -15,16 +55,16 @@ const struct config_key config_keys[] = {
 	{ "room", S(room), "", "room name as in the agenda" },
 	{ "meeting", S(meeting), "", "meeting name, e.g. ietf125" },
 	{ "device_name", S(device_name), "", "human name of this box" },
-	{ "scanner_ids", S(scanner_ids),
-	  "0627:0001,05e0:1200,0c2e:0b61,05f9:2206,1eab:1a03",
-	  "USB VID:PID list of badge scanners" },
+	{ "scanner_ids", S(scanner_ids), "0627:0001 05e0:1200 0c2e:* 05f9:*",
+	  "USB VID:PID list of badge scanners (* matches any PID)", check_scanner_ids },
 	{ "scanner_fifo", S(scanner_fifo), "", "sim board: pipe of raw HID reports" },
 	{ "keyboard_layout", E(keyboard_layout, "us|de|fr"), "us", "scanner keyboard layout" },
 	{ "scan_timeout_ms", I(scan_timeout_ms, 20, 10000), "500", "drop a half-typed code after this" },
 	{ "badge_min_len", I(badge_min_len, 1, 128), "4", "shortest valid badge code" },
 	{ "badge_max_len", I(badge_max_len, 1, 128), "64", "longest valid badge code" },
-	{ "badge_charset", S(badge_charset), "A-Za-z0-9-_.", "characters a badge code may use" },
-	{ "setup_prefix", S(setup_prefix), "NWSETUP:", "prefix of enrollment codes" },
+	{ "badge_charset", S(badge_charset), "A-Za-z0-9-", "characters a badge code may use (a class: ranges and '-' last)", check_charset },
+	{ "badge_max_run", I(badge_max_run, 0, 128), "8", "longest run of one character (0: any)" },
+	{ "setup_prefix", S(setup_prefix), "NWSETUP:", "prefix of enrollment codes", check_prefix },
 	{ "audio_source", S(audio_source), "", "alsa:DEVICE or file:PATH.wav" },
 	{ "audio_pace", E(audio_pace, "realtime|fast"), "realtime", "file source pacing" },
 	{ "audio_rate", I(audio_rate, 8000, 48000), "48000", "capture rate in Hz" },
@@ -44,7 +84,7 @@ const struct config_key config_keys[] = {
 	{ "clock_synced", I(clock_synced, -1, 1), "-1", "-1 ask the kernel; 0/1 force" },
 	{ "sync_url", S(sync_url), "", "host URL (set by enrollment)" },
 	{ "heartbeat_s", I(heartbeat_s, 5, 3600), "30", "status push interval" },
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
 static const struct config_key *
@@ -99,6 +139,8 @@ config_set(struct config *cfg, const char *key, const char *value, char *err, si
 			snprintf(err, errlen, "%s is too long (at most %zu bytes)", key, k->size - 1);
 			return -EINVAL;
 		}
+		if (k->check && k->check(value, err, errlen) != 0)
+			return -EINVAL;
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
 	case CONFIG_T_INT:

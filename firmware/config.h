@@ -23,6 +23,7 @@ struct config {
 	int badge_min_len;
 	int badge_max_len;
 	char badge_charset[CONFIG_STR];
+	int badge_max_run;
 	char setup_prefix[32];
 	/* audio */
 	char audio_source[256];		/* alsa:DEVICE | file:PATH.wav */
@@ -60,6 +61,8 @@ struct config_key {
 	const char *choices;	/* enums: "a|b|c" */
 	const char *defval;
 	const char *help;
+	/* Optional check of a value beyond its type: 0 or an error message. */
+	int (*check)(const char *value, char *err, size_t errlen);
 };
 
 extern const struct config_key config_keys[];

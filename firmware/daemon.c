@@ -70,7 +70,7 @@ cmd_status(struct daemon *d)
 
 	nwclock_now(&d->clock, &now);
 	nwtime_format(now.wall_ns, when, sizeof when);
-	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:s, s:o, s:b, s:s, s:I}",
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:i, s:s, s:o, s:b, s:s, s:I}",
 	    "ok", 1,
 	    "device_id", journal_device_id(d->journal),
 	    "board", d->board.name,
@@ -81,6 +81,7 @@ cmd_status(struct daemon *d)
 	    "badges_session", journal_count_badges(d->journal, d->session_id),
 	    "scans_ok", (json_int_t)d->scans_ok,
 	    "scans_rejected", (json_int_t)d->scans_rejected,
+	    "scanners", scanin_count(d->scanin),
 	    "last_scan", d->last_scan,
 	    "notice", d->notice_id[0] ? json_pack("{s:s, s:s}", "id", d->notice_id,
 		"sha256", d->notice_sha256) : json_null(),
@@ -239,6 +240,11 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "unknown board '%s'", cfg->board);
 		return rc;
 	}
+	if (badge_config_init(&d->badge, cfg->badge_min_len, cfg->badge_max_len,
+	    cfg->badge_charset, cfg->setup_prefix, cfg->badge_max_run) != BADGE_VALID) {
+		snprintf(err, errlen, "badge settings are inconsistent (lengths, charset or prefix)");
+		return -EINVAL;
+	}
 	if ((rc = lock_datadir(d, err, errlen)) != 0)
 		return rc;
 	nwclock_system_init(&d->clock);
@@ -272,6 +278,10 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "%s/%s: %s", dir, CTL_SOCKET, strerror(-rc));
 		return rc;
 	}
+	if ((rc = scanin_open(d, &d->scanin)) != 0) {
+		snprintf(err, errlen, "scanner input: %s", strerror(-rc));
+		return rc;
+	}
 	journal_event(d->journal, "start", d->board.name, &now);
 	return 0;
 }
@@ -293,6 +303,7 @@ daemon_run(struct daemon *d)
 void
 daemon_free(struct daemon *d)
 {
+	scanin_close(d->scanin);
 	ctl_close(d->ctl);
 	loop_free(d->loop);
 	journal_close(d->journal);

@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 
+#include "badge.h"
 #include "board.h"
 #include "config.h"
 #include "ctl.h"
@@ -20,6 +21,8 @@ struct daemon {
 	struct loop *loop;
 	struct journal *journal;
 	struct ctl *ctl;
+	struct badge_config badge;
+	struct scanin *scanin;
 	int lock_fd;
 	int signal_fd;
 	int64_t started_mono_ns;
@@ -44,5 +47,11 @@ void daemon_free(struct daemon *);
 int bluesheet_scan(struct daemon *, const char *code, const char *source,
     char *msg, size_t msglen);
 json_t *bluesheet_list(struct daemon *, int64_t session_id);
+int bluesheet_setup_code(struct daemon *, const char *payload, char *msg, size_t msglen);
+
+/* scanin.c: scanners (libusb, sim FIFO) -> HID decoder -> bluesheet_scan. */
+int scanin_open(struct daemon *, struct scanin **);
+void scanin_close(struct scanin *);
+int scanin_count(struct scanin *);
 
 #endif
