@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "badge.h"
+#include "nwtime.h"
 #include "scanner.h"
 
 #include <ctype.h>
@@ -46,6 +47,18 @@ check_prefix(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+check_time(const char *v, char *err, size_t errlen)
+{
+	int64_t t;
+
+	if (*v && nwtime_parse(v, &t) != 0) {
+		snprintf(err, errlen, "'%s' is not an RFC 3339 time (e.g. 2026-03-16T09:00:00Z)", v);
+		return -1;
+	}
+	return 0;
+}
+
 #define S(f) CONFIG_T_STRING, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, NULL
 #define I(f, lo, hi) CONFIG_T_INT, offsetof(struct config, f), sizeof(int), lo, hi, NULL
 #define E(f, ch) CONFIG_T_ENUM, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, ch
@@ -76,6 +89,8 @@ const struct config_key config_keys[] = {
 	{ "silence_dbfs", I(silence_dbfs, -120, 0), "-50", "silence alarm threshold" },
 	{ "silence_s", I(silence_s, 1, 3600), "60", "silence alarm after this long" },
 	{ "disk_reserve_mb", I(disk_reserve_mb, 0, 1 << 20), "200", "stop recording below this free space" },
+	{ "audio_loop", I(audio_loop, 0, 1), "0", "file source: loop at the end (sim)" },
+	{ "sim_clock_start", S(sim_clock_start), "", "sim: virtual clock starting at this RFC 3339 time", check_time },
 	{ "display", E(display, "png|fb|none"), "png", "screen backend" },
 	{ "display_size", S(display_size), "800x480", "screen size for the png backend" },
 	{ "fb_device", S(fb_device), "/dev/fb0", "framebuffer device" },

@@ -37,6 +37,8 @@ struct config {
 	int silence_dbfs;
 	int silence_s;
 	int disk_reserve_mb;
+	int audio_loop;			/* file source: start again at the end */
+	char sim_clock_start[40];	/* sim: virtual clock from this time */
 	/* screen */
 	char display[16];		/* png | fb | none */
 	char display_size[16];		/* WIDTHxHEIGHT */

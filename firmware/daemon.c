@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "recording.h"
+#include "schedule.h"
 
 /* One daemon per data folder: a second one would interleave two sessions'
  * scans in one journal. flock is released by the kernel when we die. */
@@ -37,6 +39,20 @@ lock_datadir(struct daemon *d, char *err, size_t errlen)
 	if (ftruncate(d->lock_fd, 0) != 0 || pwrite(d->lock_fd, pid, len, 0) != len)
 		log_warn("cannot write pid to %s", path);
 	return 0;
+}
+
+static void
+before_sleep(struct loop *l, void *arg)
+{
+	recording_tick(arg);
+}
+
+/* The schedule is checked before every sleep; this timer makes sure there
+ * is a wake-up at least once a second when nothing else happens. */
+static void
+on_second(struct loop *l, void *arg)
+{
+	loop_add_timer(l, 1000, on_second, arg);
 }
 
 static void
@@ -67,10 +83,11 @@ cmd_status(struct daemon *d)
 {
 	struct nw_stamp now;
 	char when[40];
+	json_t *o;
 
 	nwclock_now(&d->clock, &now);
 	nwtime_format(now.wall_ns, when, sizeof when);
-	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:i, s:s, s:o, s:b, s:s, s:I}",
+	o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:i, s:s, s:o, s:b, s:s, s:I}",
 	    "ok", 1,
 	    "device_id", journal_device_id(d->journal),
 	    "board", d->board.name,
@@ -88,6 +105,9 @@ cmd_status(struct daemon *d)
 	    "clock_synced", now.synced,
 	    "time", when,
 	    "uptime_s", (json_int_t)((now.mono_ns - d->started_mono_ns) / 1000000000));
+	if (o)
+		recording_status(d, o);
+	return o;
 }
 
 static json_t *
@@ -96,52 +116,73 @@ cmd_session(struct daemon *d, json_t *req)
 	const char *action = json_string_value(json_object_get(req, "action"));
 	const char *uid = json_string_value(json_object_get(req, "uid"));
 	const char *title = json_string_value(json_object_get(req, "title"));
-	struct nw_stamp now;
-	char gen[64], detail[512];
-	int64_t id;
-	int rc;
+	struct journal_session cur;
+	char gen[64], err[256];
 
-	nwclock_now(&d->clock, &now);
 	if (action && strcmp(action, "start") == 0) {
-		if (d->session_id)
-			return ctl_error("a session is already open (id %lld); stop it first",
-			    (long long)d->session_id);
 		if (!uid || !*uid) {
 			char nonce[JOURNAL_NONCE_LEN + 1];
 			journal_nonce(nonce);
 			snprintf(gen, sizeof gen, "manual-%.12s", nonce);
 			uid = gen;
 		}
-		if (strlen(uid) >= sizeof(((struct journal_session *)0)->uid))
+		if (strlen(uid) >= sizeof cur.uid)
 			return ctl_error("session uid too long");
-		if (!title)
-			title = uid;
-		rc = journal_session_start(d->journal, uid, title, "manual", &now, &id);
-		if (rc == -EEXIST)
-			return ctl_error("session uid '%s' was used before", uid);
-		if (rc != 0)
-			return ctl_error("cannot start session: %s", strerror(-rc));
-		d->session_id = id;
-		snprintf(detail, sizeof detail, "id=%lld uid=%s origin=manual", (long long)id, uid);
-		journal_event(d->journal, "session-start", detail, &now);
-		log_info("session %lld (%s) started", (long long)id, uid);
+		if (session_open(d, uid, title ? title : uid, "manual", 1, err, sizeof err) != 0)
+			return ctl_error("%s", err);
 		return json_pack("{s:b, s:o}", "ok", 1, "session", session_json(d));
 	}
 	if (action && strcmp(action, "stop") == 0) {
 		if (!d->session_id)
 			return ctl_error("no session is open");
 		json_t *s = session_json(d);
-		if ((rc = journal_session_stop(d->journal, d->session_id, &now)) != 0) {
+		/* Stopping a scheduled session by hand keeps it stopped for the
+		 * rest of its slot. */
+		if (journal_session_get(d->journal, d->session_id, &cur) == 0 &&
+		    strcmp(cur.origin, "schedule") == 0)
+			snprintf(d->suppressed_uid, sizeof d->suppressed_uid, "%s", cur.uid);
+		if (session_close(d, err, sizeof err) != 0) {
 			json_decref(s);
-			return ctl_error("cannot stop session: %s", strerror(-rc));
+			return ctl_error("%s", err);
 		}
-		snprintf(detail, sizeof detail, "id=%lld", (long long)d->session_id);
-		journal_event(d->journal, "session-stop", detail, &now);
-		log_info("session %lld stopped", (long long)d->session_id);
-		d->session_id = 0;
 		return json_pack("{s:b, s:o}", "ok", 1, "session", s);
 	}
 	return ctl_error("session action must be start or stop");
+}
+
+static json_t *
+cmd_pause(struct daemon *d, int pause)
+{
+	char err[256];
+
+	if (recording_pause(d, pause, err, sizeof err) != 0)
+		return ctl_error("%s", err);
+	return json_pack("{s:b, s:s}", "ok", 1, "state", pause ? "paused" : "recording");
+}
+
+static json_t *
+cmd_clock(struct daemon *d, json_t *req)
+{
+	const char *until = json_string_value(json_object_get(req, "until"));
+	char err[256];
+	int64_t t;
+
+	if (!until || nwtime_parse(until, &t) != 0)
+		return ctl_error("clock run-until needs an RFC 3339 time");
+	if (recording_run_until(d, t, err, sizeof err) != 0)
+		return ctl_error("%s", err);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *
+cmd_schedule(struct daemon *d)
+{
+	char err[512];
+
+	if (recording_load_schedule(d, err, sizeof err) != 0)
+		return ctl_error("schedule not loaded, the old one stays: %s", err);
+	recording_tick(d);
+	return json_pack("{s:b, s:i}", "ok", 1, "sessions", d->sched ? (int)d->sched->n : 0);
 }
 
 static json_t *
@@ -216,6 +257,12 @@ handle(void *arg, const char *cmd, json_t *req)
 		return cmd_events(d, req);
 	if (strcmp(cmd, "bluesheet") == 0)
 		return cmd_bluesheet(d, req);
+	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
+		return cmd_pause(d, cmd[0] == 'p');
+	if (strcmp(cmd, "clock") == 0)
+		return cmd_clock(d, req);
+	if (strcmp(cmd, "schedule") == 0)
+		return cmd_schedule(d);
 	return ctl_error("unknown command '%s'", cmd);
 }
 
@@ -278,10 +325,15 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "%s/%s: %s", dir, CTL_SOCKET, strerror(-rc));
 		return rc;
 	}
+	if ((rc = recording_init(d, err, errlen)) != 0)
+		return rc;
+	loop_set_before_sleep(d->loop, before_sleep, d);
+	loop_add_timer(d->loop, 1000, on_second, d);
 	if ((rc = scanin_open(d, &d->scanin)) != 0) {
 		snprintf(err, errlen, "scanner input: %s", strerror(-rc));
 		return rc;
 	}
+	nwclock_now(&d->clock, &now);
 	journal_event(d->journal, "start", d->board.name, &now);
 	return 0;
 }
@@ -304,6 +356,8 @@ void
 daemon_free(struct daemon *d)
 {
 	scanin_close(d->scanin);
+	if (d->level)
+		recording_free(d);
 	ctl_close(d->ctl);
 	loop_free(d->loop);
 	journal_close(d->journal);

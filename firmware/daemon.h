@@ -13,6 +13,9 @@
 #include "loop.h"
 #include "nwtime.h"
 
+#define DAEMON_ALARM_DISK 0x100
+#define DAEMON_ALARM_CLOCK 0x200
+
 struct daemon {
 	struct config cfg;
 	char dir[4096];
@@ -31,6 +34,22 @@ struct daemon {
 	/* Notice in force; empty until a notice is loaded. */
 	char notice_id[64];
 	char notice_sha256[65];
+	char notice_url[512];
+	/* Recording (recording.c). */
+	struct audio_source *audio;
+	struct level *level;
+	struct recorder *rec;
+	int64_t rec_id;			/* journal row of the open recording */
+	int64_t rec_session;		/* session it belongs to */
+	int paused;
+	int rec_failed;			/* disk reserve / write error: no recording */
+	uint64_t audio_frames;		/* read from the source */
+	struct schedule *sched;
+	char suppressed_uid[128];	/* a scheduled session stopped by hand */
+	int virtual_clock;		/* sim: time moves only when told */
+	int64_t run_until_ns;
+	unsigned alarms;		/* LEVEL_ALARM_* | DAEMON_ALARM_* */
+	int64_t last_disk_check_ns;
 	/* Last scan result as shown to the attendee. */
 	char last_scan[256];
 	uint64_t scans_ok, scans_rejected;
