@@ -75,7 +75,7 @@ notice_error_format(const struct notice_error *e, char *buf, size_t len)
 		snprintf(where, sizeof(where), "%s", e->file);
 	if (e->code == NOTICE_ERR_IO)
 		snprintf(buf, len, "%s: %s: %s%s%s", where, notice_strerror(e->code),
-		    strerror(e->sys_errno), e->detail[0] ? " " : "", e->detail);
+		    e->detail, e->detail[0] ? ": " : "", strerror(e->sys_errno));
 	else if (e->detail[0])
 		snprintf(buf, len, "%s: %s: %s", where, notice_strerror(e->code),
 		    e->detail);
