@@ -213,9 +213,15 @@ static int
 draw_qr(struct canvas *c, const struct font *f, int x, int y, int w, int h,
     const char *payload, const char *caption, int px)
 {
-	int lh = font_line_height(f, FONT_REGULAR, px), side, cw;
+	int lh = font_line_height(f, FONT_REGULAR, px), side, cw, n;
 
-	side = qr_draw(c, x, y, imin(w, h - lh), payload);
+	/* Centred in its column: the column is wider than a stacked code. */
+	if ((n = qr_modules(payload)) < 0)
+		return n;
+	side = imin(w, h - lh) / n * n;
+	if (side > 0)
+		x += (w - side) / 2;
+	side = qr_draw(c, x, y, side, payload);
 	if (side < 0)
 		return side;
 	cw = font_text_width(f, FONT_REGULAR, px, caption, strlen(caption));
@@ -365,6 +371,10 @@ screen_render(struct canvas *c, const struct screen_model *m,
 			if (used < 0)
 				rc = used;
 		}
+	} else {
+		/* Recording without a notice must not look normal to the operator. */
+		font_draw_wrapped(f, c, FONT_BOLD, cap_px, l.qr.x, l.qr.y, l.qr.w,
+		    l.qr.h, BAD_RED, "No privacy notice in force");
 	}
 
 	b = &l.body;
