@@ -378,7 +378,7 @@ canvas_clips_and_blits(void **state)
 	struct rgb red = { 255, 0, 0 }, blue = { 0, 0, 255 }, p;
 
 	assert_int_equal(canvas_init(&c, 10, 10), 0);
-	assert_int_equal(canvas_init(&s, 4, 4), -0);
+	assert_int_equal(canvas_init(&s, 4, 4), 0);
 	canvas_fill_rect(&c, -5, -5, 7, 7, red);	/* clipped to 2x2 */
 	p = canvas_get(&c, 1, 1);
 	assert_int_equal(p.r, 255);
@@ -389,7 +389,9 @@ canvas_clips_and_blits(void **state)
 	assert_int_equal(canvas_get(&c, 9, 1).b, 255);
 	assert_int_equal(canvas_get(&c, 7, 1).b, 0);
 	assert_int_equal(canvas_get(&c, 9, 2).b, 0);
+	canvas_free(&s);
 	assert_int_equal(canvas_init(&s, 0, 5), -EINVAL);
+	assert_null(s.px);
 	canvas_free(&c);
 }
 
