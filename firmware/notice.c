@@ -568,9 +568,15 @@ cmp_notice(const void *a, const void *b)
 {
 	const struct notice *x = a, *y = b;
 
+	int d;
+
 	if (x->effective_from != y->effective_from)
 		return x->effective_from < y->effective_from ? -1 : 1;
-	return strcmp(x->version, y->version);
+	/* Date first, then the ".N" suffix as a number, so .10 follows .9. */
+	if ((d = strncmp(x->version, y->version, 10)) != 0)
+		return d;
+	return atoi(x->version + 10 + (x->version[10] == '.')) -
+	    atoi(y->version + 10 + (y->version[10] == '.'));
 }
 
 static int

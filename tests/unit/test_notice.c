@@ -235,6 +235,27 @@ failed_dir_load_keeps_current_set(void **state)
 }
 
 static void
+later_same_day_version_wins_numerically(void **state)
+{
+	struct notice_set set = { 0 };
+	struct notice_error err;
+	char dir[] = "/tmp/nwnotice.XXXXXX", cmd[900];
+
+	make_dir(dir, 1);
+	snprintf(cmd, sizeof(cmd),
+	    "sed 's/^version: .*/version: 2026-01-15.9/' " BAD "/good.notice > %s/a.notice && "
+	    "sed 's/^version: .*/version: 2026-01-15.10/' " BAD "/good.notice > %s/b.notice",
+	    dir, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(notice_set_load_dir(dir, &set, &err), 0);
+	assert_int_equal(set.n, 2);
+	assert_string_equal(notice_set_current(&set, INT64_MAX)->version,
+	    "2026-01-15.10");
+	notice_set_free(&set);
+	rm_dir(dir);
+}
+
+static void
 parse_time_is_strict(void **state)
 {
 	int64_t t;
@@ -284,6 +305,7 @@ main(void)
 		cmocka_unit_test(every_bad_file_is_refused_with_file_and_line),
 		cmocka_unit_test(error_names_missing_key),
 		cmocka_unit_test(failed_dir_load_keeps_current_set),
+		cmocka_unit_test(later_same_day_version_wins_numerically),
 		cmocka_unit_test(parse_time_is_strict),
 		cmocka_unit_test(parse_from_memory_accepts_missing_final_newline),
 	};
