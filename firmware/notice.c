@@ -74,7 +74,7 @@ notice_error_format(const struct notice_error *e, char *buf, size_t len)
 		snprintf(where, sizeof(where), "%s", e->file);
 	if (e->code == NOTICE_ERR_IO)
 		snprintf(buf, len, "%s: %s: %s%s%s", where, notice_strerror(e->code),
-		    strerror(e->sys_errno), e->detail[0] ? " " : "", e->detail);
+		    e->detail, e->detail[0] ? ": " : "", strerror(e->sys_errno));
 	else if (e->detail[0])
 		snprintf(buf, len, "%s: %s: %s", where, notice_strerror(e->code),
 		    e->detail);
@@ -567,9 +567,15 @@ cmp_notice(const void *a, const void *b)
 {
 	const struct notice *x = a, *y = b;
 
+	int d;
+
 	if (x->effective_from != y->effective_from)
 		return x->effective_from < y->effective_from ? -1 : 1;
-	return strcmp(x->version, y->version);
+	/* Date first, then the ".N" suffix as a number, so .10 follows .9. */
+	if ((d = strncmp(x->version, y->version, 10)) != 0)
+		return d;
+	return atoi(x->version + 10 + (x->version[10] == '.')) -
+	    atoi(y->version + 10 + (y->version[10] == '.'));
 }
 
 static int
