@@ -54,7 +54,12 @@ audio_fd(const struct audio_source *src)
 ssize_t
 audio_read(struct audio_source *src, int16_t *pcm, size_t frames)
 {
-	ssize_t n = src->ops->read(src, pcm, frames);
+	ssize_t n;
+
+	/* 0 means end of stream, so an empty request must not look like it. */
+	if (frames == 0)
+		return -EINVAL;
+	n = src->ops->read(src, pcm, frames);
 
 	if (n > 0)
 		src->status.frames += (uint64_t)n;

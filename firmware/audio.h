@@ -59,7 +59,8 @@ struct audio_source {
 int audio_open(const char *spec, enum audio_pace, const struct audio_format *,
     struct audio_source **out);
 int audio_fd(const struct audio_source *);
-/* >0 frames read, 0 end of stream, -EAGAIN nothing yet, else -errno. */
+/* frames > 0. Returns >0 frames read, 0 end of stream, -EAGAIN nothing
+ * yet, else -errno. */
 ssize_t audio_read(struct audio_source *, int16_t *pcm, size_t frames);
 void audio_get_status(const struct audio_source *, struct audio_status *);
 void audio_close(struct audio_source *);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ struct alsa_source {
 	struct pollfd *pfds;
 	int npfds;
 	int tfd;			/* reopen timer */
+	int efd;			/* always-ready stand-in, or -1 */
 	int backoff_ms;
 	int16_t *buf;			/* ALSA_CHUNK frames at dev_ch */
 };
@@ -48,9 +50,27 @@ pcm_close(struct alsa_source *a)
 	free(a->pfds);
 	a->pfds = NULL;
 	a->npfds = 0;
+	if (a->efd >= 0) {
+		epoll_ctl(a->base.fd, EPOLL_CTL_DEL, a->efd, NULL);
+		close(a->efd);
+		a->efd = -1;
+	}
 	if (a->pcm != NULL)
 		snd_pcm_close(a->pcm);
 	a->pcm = NULL;
+}
+
+static int
+add_always_ready(struct alsa_source *a)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (a->efd >= 0)
+		return 0;
+	if ((a->efd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return -errno;
+	ev.data.fd = a->efd;
+	return epoll_ctl(a->base.fd, EPOLL_CTL_ADD, a->efd, &ev) < 0 ? -errno : 0;
 }
 
 static int
@@ -94,10 +114,18 @@ pcm_open(struct alsa_source *a, bool quiet)
 	for (int i = 0; i < a->npfds; i++) {
 		struct epoll_event ev = { .events = a->pfds[i].events, .data.fd = a->pfds[i].fd };
 
-		if (epoll_ctl(a->base.fd, EPOLL_CTL_ADD, a->pfds[i].fd, &ev) < 0) {
+		if (epoll_ctl(a->base.fd, EPOLL_CTL_ADD, a->pfds[i].fd, &ev) == 0)
+			continue;
+		/*
+		 * epoll refuses files that are always ready (the "null"
+		 * plugin polls /dev/null); stand in an always-ready eventfd.
+		 */
+		if (errno != EPERM) {
 			r = -errno;
 			goto fail;
 		}
+		if ((r = add_always_ready(a)) < 0)
+			goto fail;
 	}
 	/* Capture must be started explicitly or poll never fires. */
 	if ((r = snd_pcm_start(a->pcm)) < 0) {
@@ -202,6 +230,7 @@ audio_alsa_open(const char *device, const struct audio_format *fmt,
 	a->base.fmt = *fmt;
 	a->base.status.present = true;
 	a->tfd = -1;
+	a->efd = -1;
 	a->base.fd = epoll_create1(EPOLL_CLOEXEC);
 	a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	ev.data.fd = a->tfd;
