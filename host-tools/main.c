@@ -146,7 +146,7 @@ cmd_publish(struct ctx *c, int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	o.policy.min_group = PRIVACY_MIN_GROUP_DEFAULT;
-	optind = 1;
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
 	while ((ch = getopt_long(argc, argv, "o:m:b:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'o': o.out = optarg; break;
@@ -194,7 +194,7 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	const char *pk = NULL;
 	int ch, rc;
 
-	optind = 1;
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
 	while ((ch = getopt_long(argc, argv, "p:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'p': pk = optarg; break;
@@ -248,7 +248,7 @@ cmd_redact(struct ctx *c, int argc, char **argv)
 	const char *reason = NULL;
 	int ch, rc;
 
-	optind = 1;
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
 	while ((ch = getopt_long(argc, argv, "r:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'r': reason = optarg; break;
@@ -302,7 +302,7 @@ cmd_simfeed(struct ctx *c, int argc, char **argv)
 	char err[1024] = "";
 	int ch, rc;
 
-	optind = 1;
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
 	while ((ch = getopt_long(argc, argv, "s:r:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 's': session = optarg; break;
