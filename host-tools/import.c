@@ -375,8 +375,9 @@ import_agenda_ics(struct store *st, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	if (!csvfile_utf8_ok((char *)text, len)) {
-		rc = imp_fail(err, errlen, "%s:1: not valid UTF-8", path);
+	if ((i = csvfile_utf8_bad_line((char *)text, len))) {
+		rc = imp_fail(err, errlen, "%s:%d: not valid UTF-8", path, i);
+		i = 0;
 		goto out;
 	}
 	if (strncasecmp((char *)text, "BEGIN:VCALENDAR", 15) != 0) {
