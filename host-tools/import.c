@@ -374,8 +374,9 @@ import_agenda_ics(struct store *st, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	if (!csvfile_utf8_ok((char *)text, len)) {
-		rc = imp_fail(err, errlen, "%s:1: not valid UTF-8", path);
+	if ((i = csvfile_utf8_bad_line((char *)text, len))) {
+		rc = imp_fail(err, errlen, "%s:%d: not valid UTF-8", path, i);
+		i = 0;
 		goto out;
 	}
 	if (strncasecmp((char *)text, "BEGIN:VCALENDAR", 15) != 0) {
@@ -608,6 +609,30 @@ enum { C_BADGE, C_FIRST, C_LAST, C_ORG, C_CC, C_URL, C_TYPE, C_EMAIL, C_U13,
 /* Columns that must be in the header. */
 static const int imp_reg_required[] = { C_BADGE, C_FIRST, C_LAST, C_TYPE, C_U13 };
 
+/*
+ * Quoted CSV fields may span lines or hold tabs; names and organizations are
+ * one line on every page and tabs separate the datatracker's text form, so
+ * runs of blanks, tabs and line breaks become one space.
+ */
+static void
+imp_squash_blanks(char *s)
+{
+	char *w = s, *r = s;
+	int blank = 0;
+
+	for (; *r; r++) {
+		if (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n') {
+			blank = 1;
+			continue;
+		}
+		if (blank && w != s)
+			*w++ = ' ';
+		blank = 0;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
 static const char *
 imp_reg_row(const struct csvfile *cf, int r, const int *col,
     struct store_registration *g, char *cc)
@@ -615,6 +640,11 @@ imp_reg_row(const struct csvfile *cf, int r, const int *col,
 	const char *v, *t;
 	char *endp;
 	long long id;
+	int i;
+
+	for (i = C_FIRST; i <= C_ORG; i++)
+		if (col[i] >= 0 && col[i] < cf->rows[r].nfields)
+			imp_squash_blanks(cf->rows[r].fields[col[i]]);
 
 	g->badge_id = csvfile_get(cf, r, col[C_BADGE]);
 	g->first_name = csvfile_get(cf, r, col[C_FIRST]);
