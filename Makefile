@@ -17,7 +17,7 @@ FW_PKGS = sqlite3 libopusenc opus ogg libusb-1.0 libqrencode libsodium \
 HOST_PKGS = libmicrohttpd libical gnutls
 PKGS    ?= $(FW_PKGS) $(HOST_PKGS)
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
            -Ifirmware -Ifirmware/common -Ihost-tools \
            $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm

@@ -3,7 +3,6 @@
  * Every problem is reported (not just the first) so an operator sees the
  * whole extent of a change.
  */
-#define _GNU_SOURCE
 #include "publish.h"
 
 #include <errno.h>

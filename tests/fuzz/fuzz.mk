@@ -24,7 +24,7 @@ FUZZ_SECONDS     ?= 60
 FUZZ_TAP_RUNS    ?= 200000
 FUZZ_TAP_BUDGET  ?= 30
 FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
               -Ifirmware -Ifirmware/common -Ihost-tools \
               $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(FUZZ_SAN)
 

@@ -1,7 +1,6 @@
 /* csvfile.c and import.c: RFC 4180 edge cases with line numbers, agenda
  * import (TZIDs, UTC, JSON), every known-bad file rejected with FILE:LINE
  * and without changing the store, registrations re-import and purge. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>

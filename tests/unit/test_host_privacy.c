@@ -1,6 +1,5 @@
 /* privacy.c and the store API sync uses: who appears on a session's blue
  * sheet, what about them, and aggregate suppression. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

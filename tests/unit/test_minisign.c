@@ -1,6 +1,5 @@
 /* minisign.c: round trips, tampering, key files, and interoperability with
  * the real minisign binary in both directions. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,7 +4,6 @@
  * line announces ("# expect: CODE LINE"); a failed directory load leaves
  * the set already in force untouched.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>

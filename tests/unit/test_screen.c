@@ -4,7 +4,6 @@
  * that must show the recording state. No byte-exact images, so a font
  * update does not break the tests.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
