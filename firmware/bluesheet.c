@@ -59,6 +59,7 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 		snprintf(msg, msglen, "Not a badge (%s). Please try again.", why);
 		d->scans_rejected++;
 		snprintf(d->last_scan, sizeof d->last_scan, "Not a badge - try again");
+		d->last_scan_ok = 0;
 		d->board.ack(&d->board, 0, msg);
 		return -EINVAL;
 	}
@@ -75,12 +76,14 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 		snprintf(msg, msglen, "Could not record your scan (%s). Please tell the staff.",
 		    rc == -ENOSPC ? "storage full" : "storage error");
 		snprintf(d->last_scan, sizeof d->last_scan, "Scan not recorded - see staff");
+		d->last_scan_ok = 0;
 		d->board.ack(&d->board, 0, msg);
 		return rc;
 	}
 	d->scans_ok++;
 	snprintf(msg, msglen, "%s", SIGNED_IN_MSG);
 	snprintf(d->last_scan, sizeof d->last_scan, "Signed in");
+	d->last_scan_ok = 1;
 	d->board.ack(&d->board, 1, msg);
 	return 0;
 }

@@ -45,14 +45,15 @@ static void
 before_sleep(struct loop *l, void *arg)
 {
 	recording_tick(arg);
+	roomscreen_tick(arg);
 }
 
-/* The schedule is checked before every sleep; this timer makes sure there
- * is a wake-up at least once a second when nothing else happens. */
+/* The schedule and the screen are checked before every sleep; this timer
+ * makes sure there is a wake-up often enough for the level meter. */
 static void
 on_second(struct loop *l, void *arg)
 {
-	loop_add_timer(l, 1000, on_second, arg);
+	loop_add_timer(l, 250, on_second, arg);
 }
 
 static void
@@ -259,6 +260,8 @@ handle(void *arg, const char *cmd, json_t *req)
 		return cmd_bluesheet(d, req);
 	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
 		return cmd_pause(d, cmd[0] == 'p');
+	if (strcmp(cmd, "notice") == 0)
+		return roomscreen_notice_json(d);
 	if (strcmp(cmd, "clock") == 0)
 		return cmd_clock(d, req);
 	if (strcmp(cmd, "schedule") == 0)
@@ -325,8 +328,12 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "%s/%s: %s", dir, CTL_SOCKET, strerror(-rc));
 		return rc;
 	}
+	if ((rc = roomscreen_open(d, err, errlen)) != 0)
+		return rc;
 	if ((rc = recording_init(d, err, errlen)) != 0)
 		return rc;
+	/* The notice is in force before the first scan or recording. */
+	roomscreen_tick(d);
 	loop_set_before_sleep(d->loop, before_sleep, d);
 	loop_add_timer(d->loop, 1000, on_second, d);
 	if ((rc = scanin_open(d, &d->scanin)) != 0) {
@@ -358,6 +365,7 @@ daemon_free(struct daemon *d)
 	scanin_close(d->scanin);
 	if (d->level)
 		recording_free(d);
+	roomscreen_close(d->screen);
 	ctl_close(d->ctl);
 	loop_free(d->loop);
 	journal_close(d->journal);

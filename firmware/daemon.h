@@ -32,7 +32,7 @@ struct daemon {
 	/* The session in progress (0 = between sessions). */
 	int64_t session_id;
 	/* Notice in force; empty until a notice is loaded. */
-	char notice_id[64];
+	char notice_id[128];	/* "id@version" */
 	char notice_sha256[65];
 	char notice_url[512];
 	/* Recording (recording.c). */
@@ -52,6 +52,10 @@ struct daemon {
 	int64_t last_disk_check_ns;
 	/* Last scan result as shown to the attendee. */
 	char last_scan[256];
+	int last_scan_ok;
+	/* Notices and the room screen (roomscreen.c). */
+	struct roomscreen *screen;
+	char notice_version[32];
 	uint64_t scans_ok, scans_rejected;
 };
 
@@ -67,6 +71,15 @@ int bluesheet_scan(struct daemon *, const char *code, const char *source,
     char *msg, size_t msglen);
 json_t *bluesheet_list(struct daemon *, int64_t session_id);
 int bluesheet_setup_code(struct daemon *, const char *payload, char *msg, size_t msglen);
+
+/* roomscreen.c: notices in force and the room screen. */
+int roomscreen_open(struct daemon *, char *err, size_t errlen);
+void roomscreen_close(struct roomscreen *);
+/* Picks the notice in force now (switching atomically, journalled) and
+ * redraws the screen if anything shown changed. */
+void roomscreen_tick(struct daemon *);
+json_t *roomscreen_notice_json(struct daemon *);
+void roomscreen_set_enrollment(struct daemon *, const char *payload, const char *text);
 
 /* scanin.c: scanners (libusb, sim FIFO) -> HID decoder -> bluesheet_scan. */
 int scanin_open(struct daemon *, struct scanin **);

@@ -21,6 +21,7 @@ usage(FILE *f)
 	    "  session stop\n"
 	    "  scan BADGE                    sign in a badge by hand\n"
 	    "  pause | resume                privacy pause of the recording\n"
+	    "  notice                        the consent notice in force: id, version, URL, SHA-256\n"
 	    "  schedule reload               load DIR/schedule.json again\n"
 	    "  clock run-until TIME          sim board: run the virtual clock to TIME\n"
 	    "  bluesheet [--session ID]      badge ids and scan counts of a session\n"
@@ -83,6 +84,12 @@ print_human(const char *cmd, json_t *r)
 			printf("%s %-16s %s\n", json_string_value(json_object_get(e, "time")),
 			    json_string_value(json_object_get(e, "kind")),
 			    json_string_value(json_object_get(e, "detail")));
+	} else if (strcmp(cmd, "notice") == 0) {
+		printf("id       %s\nversion  %s\nurl      %s\nsha256   %s\n",
+		    json_string_value(json_object_get(r, "id")),
+		    json_string_value(json_object_get(r, "version")),
+		    json_string_value(json_object_get(r, "url")),
+		    json_string_value(json_object_get(r, "sha256")));
 	} else if (strcmp(cmd, "scan") == 0) {
 		printf("%s\n", json_string_value(json_object_get(r, "message")));
 	} else if (strcmp(cmd, "session") == 0) {
@@ -103,7 +110,7 @@ build_request(int argc, char **argv)
 	const char *cmd = argv[0];
 	json_t *req = json_pack("{s:s}", "cmd", cmd);
 
-	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "pause") == 0 ||
+	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "pause") == 0 || strcmp(cmd, "notice") == 0 ||
 	    strcmp(cmd, "resume") == 0) && argc == 1)
 		return req;
 	if (strcmp(cmd, "schedule") == 0 && argc == 2 && strcmp(argv[1], "reload") == 0)

@@ -45,6 +45,7 @@ on_code(void *arg, const struct hid_result *r)
 	journal_event(d->journal, "scan-rejected", detail, &now);
 	d->scans_rejected++;
 	snprintf(d->last_scan, sizeof d->last_scan, "Not a badge - try again");
+	d->last_scan_ok = 0;
 	snprintf(msg, sizeof msg, "Not read (%s). Please scan again.", hid_strerror(r->reason));
 	d->board.ack(&d->board, 0, msg);
 }
