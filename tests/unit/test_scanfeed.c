@@ -216,9 +216,10 @@ test_timeout_via_tick(void **state)
 	void *dev = f->cbs->on_attach(f->cbs->arg, "A");
 
 	type(f, dev, "A", "ABCD");
-	scanfeed_tick(f->sf, fake_now + f->cfg.timeout_ms - 1);
+	uint64_t press = fake_now - step_ms;	/* of the last key */
+	scanfeed_tick(f->sf, press + f->cfg.timeout_ms - 1);
 	assert_int_equal(f->rec.n, 1);
-	scanfeed_tick(f->sf, fake_now + f->cfg.timeout_ms);
+	scanfeed_tick(f->sf, press + f->cfg.timeout_ms);
 	assert_int_equal(f->rec.n, 2);
 	assert_int_equal(f->rec.ev[1].kind, SCANFEED_REJECT);
 	assert_int_equal(f->rec.ev[1].hid, HID_ERR_TIMEOUT);
