@@ -360,24 +360,28 @@ hid_feed(struct hid_decoder *d, const uint8_t *report, size_t len, uint64_t now_
 
 	if (is_stale(d, now_ms))
 		n += expire(d);
-	d->last_ms = now_ms;
 	if (!report || len != HID_REPORT_LEN) {
 		/* Held keys are left as they were: we cannot tell from a
 		 * damaged report which keys went up. */
 		poison(d, HID_ERR_REPORT_LEN);
+		d->last_ms = now_ms;
 		return n;
 	}
 	const uint8_t mods = report[0], *keys = report + 2;
 	enum hid_reason bad = check_slots(keys);
 	if (bad != HID_OK) {
 		poison(d, bad);
+		d->last_ms = now_ms;
 		return n;
 	}
 	/* A key is pressed when it appears in a slot and was not held in the
-	 * previous report; slot order is the order the keyboard saw them. */
+	 * previous report; slot order is the order the keyboard saw them.
+	 * Only presses restart the timeout: a device that keeps sending empty
+	 * or unchanged reports cannot keep a half-typed code alive. */
 	for (int i = 0; i < 6; i++) {
 		if (!keys[i] || memchr(d->held, keys[i], sizeof d->held))
 			continue;
+		d->last_ms = now_ms;
 		n += press(d, keys[i], mods);
 	}
 	memcpy(d->held, keys, sizeof d->held);

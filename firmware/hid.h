@@ -16,7 +16,7 @@
  *   being typed: everything up to the next terminator, or up to a quiet gap of
  *   timeout_ms, is discarded and reported once as HID_REJECT. That way the
  *   tail of a damaged code can never pass as a shorter valid code.
- * - A code left unterminated for timeout_ms after the last report is
+ * - A code left unterminated for timeout_ms after its last key press is
  *   discarded (HID_ERR_TIMEOUT); hid_tick() notices that without new input.
  * - A stray terminator with nothing typed produces no event.
  * Time is whatever monotonic millisecond clock the caller uses (loop_now_ms).
@@ -72,7 +72,7 @@ struct hid_decoder {
 	int active;		/* something typed or poisoned since the last event */
 	enum hid_reason poison;	/* first fault of this attempt, HID_OK if none */
 	char dead;		/* pending dead-key accent (0 if none) */
-	uint64_t last_ms;	/* time of the last report */
+	uint64_t last_ms;	/* time of the last key press or bad report */
 	struct hid_result res;	/* buffer; emitted as is */
 };
 
@@ -88,8 +88,9 @@ void hid_decoder_init(struct hid_decoder *, enum hid_layout, uint32_t timeout_ms
  * fails: bad input becomes a HID_REJECT event. */
 int hid_feed(struct hid_decoder *, const uint8_t *report, size_t len, uint64_t now_ms);
 
-/* Emits HID_ERR_TIMEOUT (or the earlier fault) for a code left unterminated
- * for timeout_ms. Call it from a timer; returns the number of events (0/1). */
+/* Emits HID_ERR_TIMEOUT (or the earlier fault) for a code with no key press
+ * (or bad report) for timeout_ms; empty or unchanged reports do not count as
+ * activity. Call it from a timer; returns the number of events (0/1). */
 int hid_tick(struct hid_decoder *, uint64_t now_ms);
 
 /* When hid_tick next has work to do, or 0 if the decoder is idle: lets the

@@ -228,6 +228,12 @@ dev_attach(struct scanner *s, libusb_device *udev)
 	struct scanner_dev *d = NULL;
 	int boot, rc;
 
+	/* Enumeration and a hotplug event can both report one device. */
+	for (struct scanner_dev *o = s->devs; o; o = o->next)
+		if (o->udev == udev && !o->gone) {
+			libusb_unref_device(udev);
+			return;
+		}
 	if (!(d = calloc(1, sizeof *d)))
 		goto fail;
 	d->s = s;

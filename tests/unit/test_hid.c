@@ -356,7 +356,7 @@ test_timeout_discards_half_code(void **state)
 
 	key(f, 0, A);
 	key(f, 0, B);
-	uint64_t last = f->now;
+	uint64_t last = f->now - 5;	/* the press; the release does not count */
 	assert_int_equal(hid_deadline(&f->d), last + 1000);
 	assert_int_equal(hid_tick(&f->d, last + 999), 0);
 	assert_int_equal(f->ev.n, 0);
@@ -386,6 +386,30 @@ test_timeout_noticed_by_late_report(void **state)
 	assert_int_equal(f->ev.n, 2);
 	assert_reject(f, 0, HID_ERR_TIMEOUT);
 	assert_code(f, 1, "c");
+	free(f);
+}
+
+static void
+test_empty_reports_do_not_extend_timeout(void **state)
+{
+	struct fx *f = fx_new(HID_LAYOUT_US, 1000, 64);
+
+	key(f, 0, A);
+	/* A device repeating an unchanged report, then empty ones, for two
+	 * seconds: no key press in all that time. */
+	rep(f, 0, B, 0, 0);
+	for (int i = 0; i < 10; i++) {
+		f->now += 95;
+		rep(f, 0, B, 0, 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		f->now += 95;
+		rep(f, 0, 0, 0, 0);
+	}
+	assert_int_equal(f->ev.n, 1);
+	key(f, 0, ENTER);
+	assert_int_equal(f->ev.n, 1);
+	assert_reject(f, 0, HID_ERR_TIMEOUT);
 	free(f);
 }
 
@@ -683,6 +707,7 @@ main(void)
 		cmocka_unit_test(test_modifier_alone_is_harmless),
 		cmocka_unit_test(test_timeout_discards_half_code),
 		cmocka_unit_test(test_timeout_noticed_by_late_report),
+		cmocka_unit_test(test_empty_reports_do_not_extend_timeout),
 		cmocka_unit_test(test_timeout_disabled),
 		cmocka_unit_test(test_over_long_rejected),
 		cmocka_unit_test(test_max_len_clamped),
