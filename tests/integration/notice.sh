@@ -21,7 +21,7 @@ notice_dir = $N
 audio_source = file:$T_TMP/room.wav
 audio_pace = fast
 audio_loop = 1
-sim_clock_start = 2026-03-16T09:00:00Z
+sim_clock_start = 2026-03-16T09:29:00Z
 display_size = 480x320
 EOC
 daemon_start "$D" --config "$T_TMP/box.conf"
@@ -39,7 +39,7 @@ check_eq "scans before and after the switch carry their versions" \
 	"$(sqlite3 "$D/journal.db" "SELECT badge, notice_id, notice_sha256 FROM scans ORDER BY id" | tr '|\n' ' ,' | sed 's/,$//')"
 check_eq "the switch is journalled at its time" "ietf-privacy@$v2 1773653400" \
 	"$(sqlite3 "$D/journal.db" "SELECT notice_id, at_wall_ns / 1000000000 / 10 * 10 FROM notice_switches ORDER BY id DESC LIMIT 1" | tr '|' ' ')"
-check_eq "the recording has a notice mark at the audio position of the switch" "notice 1800" \
+check_eq "the recording has a notice mark at the audio position of the switch" "notice 60" \
 	"$(sqlite3 "$D/journal.db" "SELECT kind, position_samples / 48000 FROM recording_marks WHERE kind = 'notice'" | tr '|' ' ')"
 check_eq "the recording itself is stamped with the version in force at its start" "ietf-privacy@$v1" \
 	"$(sqlite3 "$D/journal.db" "SELECT notice_id FROM recordings")"
