@@ -15,6 +15,8 @@
 
 #include <alsa/asoundlib.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -41,6 +43,25 @@ struct alsa_source {
 	int backoff_ms;
 	int16_t *buf;			/* ALSA_CHUNK frames at dev_ch */
 };
+
+/*
+ * alsa-lib prints its own errors to stderr; while a device is gone every
+ * reopen attempt would add lines to the log. Our messages carry the
+ * context, so the library's go to debug level.
+ */
+static void
+alsa_lib_log(const char *file, int line, const char *func, int err,
+    const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	log_debug("audio: alsa-lib: %s%s%s", buf, err ? ": " : "",
+	    err ? snd_strerror(err) : "");
+}
 
 static void
 pcm_close(struct alsa_source *a)
@@ -224,6 +245,7 @@ audio_alsa_open(const char *device, const struct audio_format *fmt,
 	int r = -ENOMEM;
 
 	*out = NULL;
+	snd_lib_error_set_handler(alsa_lib_log);
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		goto out;
 	a->base.ops = &alsa_ops;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -39,6 +40,8 @@ struct recorder {
 	int channels;
 	int rate;
 	int error;		/* first fatal error, sticky */
+	int stopped;		/* -EDQUOT once the disk reserve is reached */
+	uint64_t reserve;
 };
 
 static int
@@ -65,7 +68,18 @@ real_fsync(void *ctx, int fd)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
-static const struct recorder_io real_io = { real_write, real_fsync, NULL };
+static int
+real_space(void *ctx, int fd, uint64_t *avail)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return -errno;
+	*avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+	return 0;
+}
+
+static const struct recorder_io real_io = { real_write, real_fsync, real_space, NULL };
 
 void
 recorder_params_default(struct recorder_params *p)
@@ -129,6 +143,25 @@ rec_sync(struct recorder *rec)
 	rec->dirty = false;
 	rec->synced_at = rec->position;
 	return 0;
+}
+
+/*
+ * Stops taking audio while there is still room to finish the file cleanly
+ * (the final page is small) and for the journal and scans to keep working.
+ */
+static void
+check_reserve(struct recorder *rec)
+{
+	uint64_t avail;
+
+	if (rec->reserve == 0 || rec->stopped || rec->io->space == NULL ||
+	    rec->io->space(rec->io->ctx, rec->fd, &avail) < 0)
+		return;
+	if (avail < rec->reserve) {
+		log_warnx("recorder: %ju bytes free, below the %ju byte reserve: "
+		    "recording stopped", (uintmax_t)avail, (uintmax_t)rec->reserve);
+		rec->stopped = -EDQUOT;
+	}
 }
 
 /* A new file's name only survives a power cut once its directory is synced. */
@@ -301,6 +334,7 @@ recorder_open(const char *path, const struct recorder_params *params,
 	rec->rate = params->rate;
 	rec->channels = params->channels;
 	rec->fsync_every = (uint64_t)params->fsync_ms * (uint64_t)params->rate / 1000;
+	rec->reserve = params->reserve_bytes;
 	crypto_hash_sha256_init(&rec->sha);
 	rec->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (rec->fd < 0) {
@@ -347,8 +381,8 @@ out:
 int
 recorder_write(struct recorder *rec, const int16_t *pcm, size_t frames)
 {
-	if (rec->error)
-		return rec->error;
+	if (rec->error || rec->stopped)
+		return rec->error ? rec->error : rec->stopped;
 	while (frames > 0) {
 		/* libopusenc takes an int count; feed it in bounded pieces. */
 		int n = frames > 48000 ? 48000 : (int)frames;
@@ -364,10 +398,14 @@ recorder_write(struct recorder *rec, const int16_t *pcm, size_t frames)
 		rec->position += (uint64_t)n;
 		pcm += (size_t)n * (size_t)rec->channels;
 		frames -= (size_t)n;
-		if (rec->position - rec->synced_at >= rec->fsync_every)
+		if (rec->position - rec->synced_at >= rec->fsync_every) {
 			rec_sync(rec);
+			check_reserve(rec);
+			if (rec->stopped)
+				break;
+		}
 	}
-	return rec->error;
+	return rec->error ? rec->error : rec->stopped;
 }
 
 uint64_t
@@ -379,7 +417,7 @@ recorder_position(const struct recorder *rec)
 int
 recorder_error(const struct recorder *rec)
 {
-	return rec->error;
+	return rec->error ? rec->error : rec->stopped;
 }
 
 static void

@@ -18,13 +18,16 @@
 #include <time.h>
 
 /*
- * The write/fsync seam. Production uses write(2)/fsync(2); tests swap in a
- * writer that fails the Nth call with -ENOSPC or -EIO. Both return 0 or a
- * negative errno; write must write all len bytes or fail.
+ * The write/fsync seam. Production uses write(2)/fsync(2)/fstatvfs(2);
+ * tests swap in a writer that fails the Nth call with -ENOSPC or -EIO, or
+ * a disk that fills up. All return 0 or a negative errno; write must write
+ * all len bytes or fail.
  */
 struct recorder_io {
 	int (*write)(void *ctx, int fd, const void *buf, size_t len);
 	int (*fsync)(void *ctx, int fd);
+	/* Bytes free to unprivileged writers on fd's filesystem. */
+	int (*space)(void *ctx, int fd, uint64_t *avail);
 	void *ctx;
 };
 
@@ -36,6 +39,8 @@ struct recorder_params {
 	int application;	/* OPUS_APPLICATION_*; default VOIP */
 	int page_ms;		/* Ogg page duration bound; default 200 */
 	int fsync_ms;		/* audio between fsyncs; default 500 */
+	uint64_t reserve_bytes;	/* stop cleanly when free space falls below
+				   this (checked at each fsync); 0: off */
 	const struct recorder_io *io;	/* NULL: real write/fsync */
 };
 
@@ -82,13 +87,16 @@ int recorder_open(const char *path, const struct recorder_params *,
  * Encodes frames (interleaved int16, params.channels per frame). Returns 0
  * or the first fatal error, which is sticky: once a write or fsync failed
  * every later call returns it and the data is dropped.
+ * -EDQUOT is the soft stop: free space fell below reserve_bytes. The file
+ * is intact and recorder_close() still finishes it normally; later writes
+ * are dropped with -EDQUOT.
  */
 int recorder_write(struct recorder *, const int16_t *pcm, size_t frames);
 
 /* Samples (per channel, input rate) accepted so far. */
 uint64_t recorder_position(const struct recorder *);
 
-/* The sticky error, or 0. */
+/* The sticky error (or -EDQUOT after the soft stop), or 0. */
 int recorder_error(const struct recorder *);
 
 /*

@@ -279,7 +279,7 @@ test_write_fsync_faults(void **state)
 
 		for (int n = 1; n <= limit; n++) {
 			struct faulty f = { .err = ENOSPC };
-			struct recorder_io io = { faulty_write, faulty_fsync, &f };
+			struct recorder_io io = { .write = faulty_write, .fsync = faulty_fsync, .ctx = &f };
 			int r;
 
 			if (pass == 1)
@@ -331,7 +331,7 @@ test_power_cut_bound(void **state)
 	const char *out = fx_path("power.opus");
 	struct recorder_tags t = tags_for("s-power");
 	struct faulty f = { .path = out, .snap = fx_path("power-snap.opus") };
-	struct recorder_io io = { faulty_write, faulty_fsync, &f };
+	struct recorder_io io = { .write = faulty_write, .fsync = faulty_fsync, .ctx = &f };
 	struct recorder_params p;
 	struct recorder_result res;
 	struct recorder *rec;
@@ -354,6 +354,74 @@ test_power_cut_bound(void **state)
 	assert_int_equal(recorder_close(rec, &res), 0);
 	print_message("# worst power-cut loss: %.3f s\n", (double)worst / 48000);
 	assert_true(worst <= 48000);
+}
+
+struct filling_disk {
+	uint64_t free_bytes;	/* shrinks with every byte written */
+	int queries;
+};
+
+static int
+disk_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	struct filling_disk *d = ctx;
+
+	d->free_bytes = d->free_bytes > len ? d->free_bytes - len : 0;
+	return write(fd, buf, len) == (ssize_t)len ? 0 : -errno;
+}
+
+static int
+disk_fsync(void *ctx, int fd)
+{
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
+static int
+disk_space(void *ctx, int fd, uint64_t *avail)
+{
+	struct filling_disk *d = ctx;
+
+	d->queries++;
+	*avail = d->free_bytes;
+	return 0;
+}
+
+/* The reserve stops recording cleanly: a finished file, not a torn one. */
+static void
+test_disk_reserve(void **state)
+{
+	const char *out = fx_path("reserve.opus");
+	struct recorder_tags t = tags_for("s-reserve");
+	struct filling_disk d = { .free_bytes = 100000 };
+	struct recorder_io io = { disk_write, disk_fsync, disk_space, &d };
+	struct recorder_params p;
+	struct recorder_result res;
+	struct recorder *rec;
+	int16_t buf[960];
+	uint64_t pos, stopped_at = 0;
+	int r = 0;
+
+	recorder_params_default(&p);
+	p.io = &io;
+	p.reserve_bytes = 80000;	/* ~20 KB of room: about 5 s at 32 kb/s */
+	unlink(out);
+	assert_int_equal(recorder_open(out, &p, &t, &rec), 0);
+	for (pos = 0; pos < 60 * 48000; pos += 960) {
+		tone(buf, 960, pos);
+		if ((r = recorder_write(rec, buf, 960)) < 0)
+			break;
+	}
+	assert_int_equal(r, -EDQUOT);
+	stopped_at = recorder_position(rec);
+	assert_true(stopped_at > 2 * 48000 && stopped_at < 10 * 48000);
+	assert_int_equal(recorder_write(rec, buf, 960), -EDQUOT);
+	assert_int_equal(recorder_position(rec), stopped_at);
+	assert_true(d.queries > 2);
+	/* Close finishes the file normally with what was recorded. */
+	assert_int_equal(recorder_close(rec, &res), 0);
+	assert_int_equal(res.samples, stopped_at);
+	assert_int_equal(opusinfo_clean(out), 0);
+	assert_true(labs(opusdec_frames(out) - (long)stopped_at) <= 960);
 }
 
 /* kill -9 a writer at several points; recovery keeps >= recorded - 1.5 s. */
@@ -484,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_bad_input_changes_nothing),
 		cmocka_unit_test(test_write_fsync_faults),
 		cmocka_unit_test(test_power_cut_bound),
+		cmocka_unit_test(test_disk_reserve),
 		cmocka_unit_test(test_kill9_recovery),
 		cmocka_unit_test(test_recover_any_cut),
 	};
