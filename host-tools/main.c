@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dtpost.h"
 #include "import.h"
 #include "log.h"
 #include "minisign.h"
@@ -136,19 +137,24 @@ cmd_publish(struct ctx *c, int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "min-group", required_argument, NULL, 'm' },
 		{ "base-url", required_argument, NULL, 'b' },
+		{ "datatracker", required_argument, NULL, 'd' },
+		{ "apikey-file", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct publish_opts o;
 	struct minisign_key key;
+	const char *dt = NULL, *apikey = NULL;
 	int ch, rc;
 
 	memset(&o, 0, sizeof o);
 	o.policy.min_group = PRIVACY_MIN_GROUP_DEFAULT;
 	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
-	while ((ch = getopt_long(argc, argv, "o:m:b:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:m:b:d:k:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'o': o.out = optarg; break;
+		case 'd': dt = optarg; break;
+		case 'k': apikey = optarg; break;
 		case 'b': o.base_url = optarg; break;
 		case 'm':
 			if (parse_int(optarg, 1, 1000, &o.policy.min_group) < 0)
@@ -161,7 +167,7 @@ cmd_publish(struct ctx *c, int argc, char **argv)
 			return cmd_usage("publish");
 		}
 	}
-	if (!o.out || optind != argc)
+	if (!o.out || optind != argc || !dt != !apikey)
 		return cmd_usage("publish");
 	if (open_store(c) < 0)
 		return 1;
@@ -177,6 +183,12 @@ cmd_publish(struct ctx *c, int argc, char **argv)
 		return 1;
 	}
 	printf("published %s\n", o.out);
+	/* Posted from the tree just written and signed, never from the store. */
+	if (dt && dtpost_run(o.out, dt, apikey) < 0) {
+		log_warnx("datatracker: some payloads were not accepted; run "
+		    "publish again to retry");
+		return 1;
+	}
 	return 0;
 }
 
@@ -335,7 +347,8 @@ static const struct cmd main_cmds[] = {
 	{ "preflight", cmd_later, "", "check the boxes before the meeting" },
 	{ "import", cmd_import, "agenda|registrations|remote FILE",
 	    "import the agenda, registrations or remote attendance" },
-	{ "publish", cmd_publish, "--out DIR [--min-group N] [--base-url URL]",
+	{ "publish", cmd_publish, "--out DIR [--min-group N] [--base-url URL]\n"
+	    "             [--datatracker URL --apikey-file FILE]",
 	    "write the proceedings site (atomically, reproducibly, signed)" },
 	{ "verify", cmd_verify, "[--pubkey FILE] DIR",
 	    "check every hash and signature of a published tree" },

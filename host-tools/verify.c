@@ -6,7 +6,8 @@
 #include "publish.h"
 
 #include <errno.h>
-#include <ftw.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,23 +129,42 @@ pub_check_manifest(struct pub_verify *v, const char *sub, int top)
 	return 0;
 }
 
-static struct pub_verify *pub_walk_ctx;	/* nftw has no user pointer */
-
+/* Collects every file under dir/rel; anything but files and folders is bad. */
 static int
-pub_walk_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+pub_walk(struct pub_verify *v, const char *rel)
 {
-	struct pub_verify *v = pub_walk_ctx;
-	const char *rel = path + strlen(v->dir) + 1;
+	char path[PATH_MAX], sub[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
 
-	(void)sb; (void)ftw;
-	if (type == FTW_D || type == FTW_DP)
-		return 0;
-	if (type != FTW_F) {
-		log_warnx("verify: %s: not a regular file", rel);
-		v->bad++;
-		return 0;
+	snprintf(path, sizeof path, "%s%s%s", v->dir, *rel ? "/" : "", rel);
+	if (!(d = opendir(path)))
+		return -errno;
+	while (rc == 0 && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "",
+		    de->d_name) >= (int)sizeof sub ||
+		    snprintf(path, sizeof path, "%s/%s", v->dir, sub) >=
+		    (int)sizeof path) {
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		if (lstat(path, &st) < 0) {
+			rc = -errno;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = pub_walk(v, sub);
+		} else if (S_ISREG(st.st_mode)) {
+			rc = pub_push(&v->seen, &v->nseen, &v->capseen, sub);
+		} else {
+			log_warnx("verify: %s: not a regular file", sub);
+			v->bad++;
+		}
 	}
-	return pub_push(&v->seen, &v->nseen, &v->capseen, rel) < 0 ? -1 : 0;
+	closedir(d);
+	return rc;
 }
 
 int
@@ -169,9 +189,8 @@ publish_verify(const char *dir, const struct minisign_key *pub)
 		}
 	}
 	/* Nothing may be added to the tree either. */
-	pub_walk_ctx = &v;
-	if (nftw(dir, pub_walk_cb, 16, FTW_PHYS) != 0) {
-		rc = -EIO;
+	if ((rc = pub_walk(&v, "")) < 0) {
+		log_warnx("verify: %s: %s", dir, strerror(-rc));
 		goto out;
 	}
 	qsort(v.listed, (size_t)v.nlisted, sizeof *v.listed, pub_str_cmp);
