@@ -12,7 +12,15 @@ libpng-dev libfreetype-dev fonts-dejavu-core libasound2-dev libcmocka-dev"
 TEST="opus-tools minisign zbar-tools sqlite3 espeak-ng sox socat python3
 clang valgrind procps psmisc"
 IMAGE="gcc-aarch64-linux-gnu qemu-system-arm qemu-user-static kmod cpio
-e2fsprogs ipxe-qemu"
+e2fsprogs ipxe-qemu binutils-aarch64-linux-gnu
+libsqlite3-dev:arm64 libopusenc-dev:arm64 libopus-dev:arm64 libogg-dev:arm64
+libusb-1.0-0-dev:arm64 libqrencode-dev:arm64 libsodium-dev:arm64
+libcurl4-gnutls-dev:arm64 libjansson-dev:arm64 libsndfile1-dev:arm64
+libpng-dev:arm64 libfreetype-dev:arm64 libasound2-dev:arm64
+libcmocka-dev:arm64"
+# Not installed but fetched with `apt-get download` by board/qemu-virt/image.mk
+# into build-image/ (they are guest-only: arm64 binaries for the initramfs):
+# linux-image-6.1.0-*-arm64:arm64, busybox-static:arm64, alsa-utils:arm64.
 
 want=$BUILD
 case "${1:-build}" in
@@ -20,6 +28,15 @@ build) ;;
 test) want="$BUILD $TEST" ;;
 image) want="$BUILD $TEST $IMAGE" ;;
 *) echo "usage: $0 build|test|image" >&2; exit 2 ;;
+esac
+
+# The cross -dev packages come from the arm64 half of the archive.
+newarch=""
+case " $want " in
+*:arm64*)
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		newarch=1
+	fi ;;
 esac
 
 missing=""
@@ -36,6 +53,7 @@ echo "deps: installing:$missing" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+[ -n "$newarch" ] && $SUDO dpkg --add-architecture arm64
 $SUDO apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
