@@ -17,10 +17,13 @@ libsqlite3-dev:arm64 libopusenc-dev:arm64 libopus-dev:arm64 libogg-dev:arm64
 libusb-1.0-0-dev:arm64 libqrencode-dev:arm64 libsodium-dev:arm64
 libcurl4-gnutls-dev:arm64 libjansson-dev:arm64 libsndfile1-dev:arm64
 libpng-dev:arm64 libfreetype-dev:arm64 libasound2-dev:arm64
-libcmocka-dev:arm64"
+libcmocka-dev:arm64
+libacl1:arm64 libblkid1:arm64 libcap2:arm64 libkmod2:arm64 libselinux1:arm64"
+# (the last line: libraries the guest's udevd needs, copied into the image)
 # Not installed but fetched with `apt-get download` by board/qemu-virt/image.mk
 # into build-image/ (they are guest-only: arm64 binaries for the initramfs):
-# linux-image-6.1.0-*-arm64:arm64, busybox-static:arm64, alsa-utils:arm64.
+# linux-image-6.1.0-*-arm64:arm64, busybox-static:arm64, alsa-utils:arm64,
+# udev:arm64.
 
 want=$BUILD
 case "${1:-build}" in

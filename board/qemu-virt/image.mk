@@ -12,7 +12,7 @@ ARM_CC    ?= aarch64-linux-gnu-gcc
 # aarch64-linux-gnu-pkg-config wrapper without pkgconf's cross setup).
 ARM_PKG_CONFIG = env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig PKG_CONFIG_PATH= pkg-config
 ARM_MAKE  = $(MAKE) --no-print-directory O=$(ARM_O) CC=$(ARM_CC) \
-            AR=aarch64-linux-gnu-ar PKG_CONFIG='$(ARM_PKG_CONFIG)'
+            AR=aarch64-linux-gnu-ar PKG_CONFIG='$(ARM_PKG_CONFIG)' SAN=
 # Daemon scenarios (scan, record, sync, power cut with the real daemon) run
 # only when this is 1: `make test QEMU_DAEMON_TESTS=1`, or set it here.
 QEMU_DAEMON_TESTS ?= 0
@@ -25,7 +25,7 @@ image-deps:
 
 $(IMG_O)/usbprobe: tests/qemu/usbprobe.c | image-deps
 	@mkdir -p $(IMG_O)
-	$(ARM_CC) -O2 -std=gnu11 -Wall -Wextra -Werror \
+	$(ARM_CC) -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	  $$($(ARM_PKG_CONFIG) --cflags libusb-1.0) -o $@ $< \
 	  $$($(ARM_PKG_CONFIG) --libs libusb-1.0)
 

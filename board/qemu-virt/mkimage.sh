@@ -32,6 +32,7 @@ fetch() { # package: downloads its .deb into OUT/debs unless already there
 fetch "$kpkg"
 fetch busybox-static
 fetch alsa-utils
+fetch udev
 
 # --- kernel: unpack once per version, depmod, Image ------------------------
 KROOT=$OUT/kernel-$KVER
@@ -64,6 +65,14 @@ dpkg-deb -x "$OUT/debs/"alsa-utils_*_arm64.deb "$tmp/alsa"
 cp "$tmp/alsa/usr/bin/aplay" "$R/usr/bin/aplay"
 ln -s aplay "$R/usr/bin/arecord"
 cp "$tmp/alsa/usr/bin/amixer" "$R/usr/bin/amixer"
+
+# udevd: Debian's libusb enumerates and gets hotplug events through libudev,
+# which only hears from a running udevd (no udevd: a replugged scanner is
+# never seen). No rules are shipped: libusb needs only the events.
+dpkg-deb -x "$OUT/debs/"udev_*_arm64.deb "$tmp/udev"
+cp "$tmp/udev/bin/udevadm" "$R/bin/udevadm"
+mkdir -p "$R/lib/systemd" "$R/etc/udev"
+ln -s /bin/udevadm "$R/lib/systemd/systemd-udevd"
 
 cp "$HERE/init" "$R/init"
 chmod 755 "$R/init"
@@ -133,7 +142,7 @@ add_needed() { # elf
 		add_needed "$p"
 	done
 }
-for e in "$R"/usr/bin/*; do
+for e in "$R"/usr/bin/* "$R/bin/udevadm"; do
 	[ -L "$e" ] && continue
 	add_needed "$e"
 done

@@ -5,9 +5,14 @@
  * COUNT reports were read or no report came for TIMEOUT_MS.
  *
  * usage: usbprobe VID:PID COUNT TIMEOUT_MS
+ *        usbprobe --hotplug VID:PID TIMEOUT_MS
  * Prints "USBPROBE-CLAIMED" once the interface is ours (the harness types
  * only after that), one "USBPROBE-REPORT xx xx ..." per report, and
  * "USBPROBE-DONE n" at the end. Exit 0 when COUNT reports were read.
+ * --hotplug prints "USBPROBE-HOTPLUG-ARMED", then "USBPROBE-LEFT" and
+ * "USBPROBE-ARRIVED" as libusb reports the device going and coming back;
+ * exit 0 once both were seen (the daemon's scanner hotplug needs exactly
+ * these events, which libusb takes from udev).
  */
 #include <errno.h>
 #include <libusb.h>
@@ -103,6 +108,62 @@ probe_close(struct probe *p)
 		libusb_exit(p->ctx);
 }
 
+struct hotplug {
+	int left, arrived;
+};
+
+static int LIBUSB_CALL
+hotplug_cb(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event ev, void *arg)
+{
+	struct hotplug *hp = arg;
+
+	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT) {
+		hp->left = 1;
+		printf("USBPROBE-LEFT\n");
+	} else {
+		hp->arrived = 1;
+		printf("USBPROBE-ARRIVED\n");
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static int
+hotplug_main(unsigned vid, unsigned pid, int timeout_ms)
+{
+	libusb_context *ctx = NULL;
+	libusb_hotplug_callback_handle cb;
+	struct hotplug hp = { 0 };
+	int rc = libusb_init(&ctx);
+
+	if (rc < 0)
+		goto out;
+	if (!libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG)) {
+		rc = LIBUSB_ERROR_NOT_SUPPORTED;
+		goto out;
+	}
+	rc = libusb_hotplug_register_callback(ctx,
+	    LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
+	    0, vid, pid, LIBUSB_HOTPLUG_MATCH_ANY, hotplug_cb, &hp, &cb);
+	if (rc < 0)
+		goto out;
+	printf("USBPROBE-HOTPLUG-ARMED\n");
+	fflush(stdout);
+	for (int waited = 0; !(hp.left && hp.arrived) && waited < timeout_ms; waited += 100) {
+		struct timeval tv = { 0, 100000 };
+		rc = libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+		if (rc < 0)
+			goto out;
+	}
+	rc = hp.left && hp.arrived ? 0 : LIBUSB_ERROR_TIMEOUT;
+out:
+	if (rc < 0)
+		fprintf(stderr, "usbprobe: hotplug: %s\n", libusb_strerror(rc));
+	if (ctx)
+		libusb_exit(ctx);
+	return rc < 0 ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -110,9 +171,13 @@ main(int argc, char **argv)
 	unsigned vid, pid;
 	int want, timeout, got = 0, rc;
 
+	if (argc == 4 && strcmp(argv[1], "--hotplug") == 0 &&
+	    parse_id(argv[2], &vid, &pid) == 0 && atoi(argv[3]) > 0)
+		return hotplug_main(vid, pid, atoi(argv[3]));
 	if (argc != 4 || parse_id(argv[1], &vid, &pid) < 0 ||
 	    (want = atoi(argv[2])) <= 0 || (timeout = atoi(argv[3])) <= 0) {
-		fprintf(stderr, "usage: usbprobe VID:PID COUNT TIMEOUT_MS\n");
+		fprintf(stderr, "usage: usbprobe VID:PID COUNT TIMEOUT_MS\n"
+		    "       usbprobe --hotplug VID:PID TIMEOUT_MS\n");
 		return 2;
 	}
 	rc = probe_open(&p, vid, pid);
