@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "dtpost.h"
 
 #include <ctype.h>
