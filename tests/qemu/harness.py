@@ -180,6 +180,8 @@ class Guest:
              "-device", "virtio-blk-pci,drive=d0",
              "-netdev", net, "-device", "virtio-net-pci,netdev=n0,romfile=",
              "-device", "qemu-xhci,id=xhci",
+             # A framebuffer for the notice screen; QMP screendump reads it.
+             "-device", "virtio-gpu-pci",
              "-qmp", "unix:%s,server=on,wait=off" % qmp]
         if serial:
             a += ["-chardev", "socket,id=s0,path=%s,server=on,wait=on,logfile=%s"
@@ -615,6 +617,59 @@ def sc_net(c):
         srv.server_close()
 
 
+def read_ppm(path):
+    """(width, height, rgb bytes) of a binary PPM as QMP screendump writes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    if not m:
+        raise HarnessError("%s is not a binary PPM" % path)
+    w, h = int(m.group(1)), int(m.group(2))
+    return w, h, data[m.end():m.end() + w * h * 3]
+
+
+def screendump(g, path, timeout, ok):
+    """Screendumps until ok(w, h, rgb) holds (the fbdev emulation flushes
+    damage lazily) or timeout; returns the last (w, h, rgb)."""
+    end = time.monotonic() + timeout
+    while True:
+        g.qmp.cmd("screendump", filename=path)
+        shot = read_ppm(path)
+        if ok(*shot) or time.monotonic() > end:
+            return shot
+        time.sleep(0.3)
+
+
+def sc_screen(c):
+    """/dev/fb0 (virtio-gpu, fbdev emulation) reaches QMP screendump."""
+    t = c.tap
+    disk = os.path.join(c.work, "screen.img")
+    make_disk(disk)
+    g = c.guest("screen", disk, append="notewell.daemon=0")
+
+    def px(w, rgb, x, y):
+        return rgb[(y * w + x) * 3:(y * w + x) * 3 + 3]
+
+    def half_white(w, h, rgb):
+        return (px(w, rgb, 10, 10) == b"\xff\xff\xff"
+                and px(w, rgb, w - 10, h // 2 - 10) == b"\xff\xff\xff"
+                and px(w, rgb, 10, h - 10) == b"\x00\x00\x00")
+    try:
+        g.boot()
+        geo = g.check("cat /sys/class/graphics/fb0/virtual_size /sys/class/graphics/fb0/bits_per_pixel /sys/class/graphics/fb0/stride")
+        t.ok(len(geo.split()) == 3, "screen: /dev/fb0 present (%s)" % " ".join(geo.split()), geo)
+        size, bpp, stride = geo.split()
+        rows = int(size.split(",")[1])
+        # Top half white, bottom half black.
+        g.check("dd if=/dev/zero bs=%s count=%d 2>/dev/null | tr '\\000' '\\377' > /dev/fb0 && "
+                "dd if=/dev/zero bs=%s count=%d seek=%d of=/dev/fb0 2>/dev/null"
+                % (stride, rows // 2, stride, rows - rows // 2, rows // 2))
+        w, h, rgb = screendump(g, os.path.join(c.work, "screen.ppm"), 10, half_white)
+        t.ok(half_white(w, h, rgb), "screen: what the guest drew is in the QMP screendump (%dx%d)" % (w, h))
+    finally:
+        g.stop()
+
+
 # --- daemon scenarios: need the real notewelld/notewellctl (--daemon-tests) --
 # What they assume of the daemon (adjust here when the interfaces settle):
 #  - init starts `notewelld --board qemu-virt --data /data --config
@@ -816,16 +871,41 @@ def sc_powercut_daemon(c):
         t.ok(False, "pcut: a recording exists after the cut", opus)
 
 
+def sc_screen_qr(c):
+    """While recording, the notice and its QR code are on the framebuffer;
+    the QR in a QMP screendump decodes to the notice URL."""
+    t = c.tap
+    disk = os.path.join(c.work, "qr.img")
+    make_disk(disk)
+    g = daemon_guest(c, "screenqr", disk)
+    shot = os.path.join(c.work, "qr.ppm")
+    try:
+        g.check("notewellctl --data /data session start")
+        found = ""
+        for _ in range(20):
+            g.qmp.cmd("screendump", filename=shot)
+            r = subprocess.run(["zbarimg", "-q", "--raw", shot], capture_output=True, text=True)
+            found = r.stdout.strip()
+            if found:
+                break
+            time.sleep(0.5)
+        t.ok(re.match(r"https?://\S+", found) is not None,
+             "screenqr: the notice QR on screen decodes to a URL (%s)" % found)
+        g.check("notewellctl --data /data stop")
+    finally:
+        g.stop()
+
+
 INFRA = [("boot", sc_boot), ("powercut-disk", sc_powercut_disk), ("usb", sc_usb),
-         ("audio", sc_audio), ("net", sc_net)]
+         ("audio", sc_audio), ("net", sc_net), ("screen", sc_screen)]
 DAEMON = [("scan", sc_scan), ("record", sc_record), ("sync", sc_sync),
-          ("powercut", sc_powercut_daemon)]
+          ("powercut", sc_powercut_daemon), ("screenqr", sc_screen_qr)]
 
 
 def preflight():
     """QEMU must be able to run here; a missing piece is a failure, not a skip."""
     missing = [b for b in ("qemu-system-aarch64", "mkfs.ext4", "e2fsck", "debugfs",
-                           "socat", "sqlite3", "opusinfo")
+                           "socat", "sqlite3", "opusinfo", "zbarimg")
                if shutil.which(b) is None]
     return missing
 
