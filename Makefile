@@ -79,7 +79,9 @@ unit-test: all $(UNIT_BIN)
 # other *.mk files add to TEST_STAGES. tests/run-all prints the closing
 # "N passed, N failed" line over all of them.
 TEST_STAGES =
--include tests/fuzz/fuzz.mk board/qemu-virt/image.mk bench/bench.mk tests/san.mk
+BENCH_TARGETS =
+-include tests/fuzz/fuzz.mk board/qemu-virt/image.mk bench/bench.mk bench/scan.mk tests/san.mk
+bench: $(BENCH_TARGETS)
 test:
 	@board/deps.sh test
 	@$(MAKE) --no-print-directory all
