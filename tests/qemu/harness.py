@@ -289,16 +289,20 @@ class Guest:
     def sh(self, cmd, timeout=30):
         """Runs cmd in the guest shell; returns (exit status, output).
         The markers are printed with printf so the echoed command line
-        never matches them."""
+        never matches them. The daemon logs to the same console, so the
+        command's output is collected in a file and printed with a per-call
+        line prefix: only those lines are the command's output."""
         self.seq += 1
         tag = "NW%d" % self.seq
         with self.cond:
             start = len(self.out)
-        self.send("printf '<%%s>\\n' B%s; %s; printf '<%%s:%%s>\\n' E%s $?"
-                  % (tag, cmd, tag))
+        self.send("printf '<%%s>\\n' B%s; (%s) >/tmp/.out 2>&1; r=$?; "
+                  "sed 's/^/%s| /' /tmp/.out; printf '<%%s:%%s>\\n' E%s $r"
+                  % (tag, cmd, tag, tag))
         b = self.wait_for(r"^<B%s>$" % tag, timeout, start)
         e = self.wait_for(r"<E%s:(\d+)>$" % tag, timeout, b.end())
-        return int(e.group(1)), self.out[b.end():e.start()].strip("\n")
+        lines = re.findall(r"^%s\| (.*)$" % tag, self.out[b.end():e.start()], re.M)
+        return int(e.group(1)), "\n".join(lines)
 
     def check(self, cmd, timeout=30):
         rc, out = self.sh(cmd, timeout)
@@ -790,12 +794,12 @@ def sc_sync(c):
         g.qmp.type_text("NW0100\n")
         g.check("notewellctl --data /data stop")
         ok = False
-        for _ in range(100):
+        end = time.monotonic() + 30
+        while not ok and time.monotonic() < end:
             rc, st = g.sh("notewellctl --data /data status")
-            if "unsynced 0" in st or "unsynced: 0" in st:
-                ok = True
-                break
-            time.sleep(0.3)
+            ok = "unsynced 0" in st or "unsynced: 0" in st
+            if not ok:
+                time.sleep(0.5)
         t.ok(ok, "sync: box reports nothing left unsynced", st)
         guest_h = set(re.findall(r"[0-9a-f]{64}", g.check("notewellctl --data /data status --hashes")))
         host_h = set(re.findall(r"[0-9a-f]{64}", subprocess.run(
