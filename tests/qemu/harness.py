@@ -461,6 +461,9 @@ def sc_boot(c):
         missing = [m for m in want if m.replace("-", "_") not in loaded]
         t.ok(not missing, "boot: all %d listed modules loaded" % len(want),
              "missing: %s" % missing)
+        rc, out = g.sh("libcheck")
+        t.ok(rc == 0 and "LIBCHECK-OK" in out,
+             "boot: every firmware library loads and answers in the guest", out)
         mnt = g.check("grep ' /data ' /proc/mounts")
         t.ok(" ext4 rw" in mnt, "boot: /data is ext4 read-write", mnt)
         g.check("echo hello > /data/probe && sync")
