@@ -63,7 +63,7 @@ $(O)/fwtests/%: $(O)/tests/unit/%.o $(FW_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(FW_A) -Wl,--end-group $(FW_LDLIBS) -lcmocka
 
-qemu-unit-build: image-deps $(IMG_O)/usbprobe
+qemu-unit-build: image
 	@$(ARM_MAKE) PKGS='$(FW_PKGS) cmocka' $(FW_A:$(O)/%=$(ARM_O)/%) $(ARM_UNIT_BIN)
 qemu-unit-tap:
 	@O=$(ARM_O) PROBE=$(IMG_O)/usbprobe HOST_TESTS='$(filter-out $(ARM_UNIT_SRC),$(UNIT_SRC))' \
