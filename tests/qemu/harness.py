@@ -173,6 +173,8 @@ class Guest:
                     % (SYNC_GUEST, self.sync_port))
         a = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72",
              "-m", "512", "-nodefaults", "-no-user-config", "-display", "none",
+             # A kernel panic (panic=-1 reboots) ends QEMU instead of looping.
+             "-no-reboot",
              "-kernel", os.path.join(self.img, "Image"),
              "-initrd", os.path.join(self.img, "initramfs.cpio"),
              "-append", (CMDLINE + " " + self.append).strip(),
