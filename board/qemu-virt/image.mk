@@ -29,9 +29,18 @@ $(IMG_O)/usbprobe: tests/qemu/usbprobe.c | image-deps
 	  $$($(ARM_PKG_CONFIG) --cflags libusb-1.0) -o $@ $< \
 	  $$($(ARM_PKG_CONFIG) --libs libusb-1.0)
 
-image: image-deps $(IMG_O)/usbprobe
+# Calls into every FW_PKGS library: the image must load them all even while
+# the daemon uses only some (--no-as-needed keeps every DT_NEEDED).
+$(IMG_O)/libcheck: tests/qemu/libcheck.c | image-deps
+	@mkdir -p $(IMG_O)
+	$(ARM_CC) -O2 -std=gnu11 -Wall -Wextra -Werror \
+	  $$($(ARM_PKG_CONFIG) --cflags $(FW_PKGS)) -o $@ $< \
+	  -Wl,--no-as-needed $$($(ARM_PKG_CONFIG) --libs $(FW_PKGS))
+
+image: image-deps $(IMG_O)/usbprobe $(IMG_O)/libcheck
 	@$(ARM_MAKE) PKGS='$(FW_PKGS)' firmware-bins
-	@board/qemu-virt/mkimage.sh $(IMG_O) $(ARM_O)/notewelld $(ARM_O)/notewellctl $(IMG_O)/usbprobe
+	@board/qemu-virt/mkimage.sh $(IMG_O) $(ARM_O)/notewelld $(ARM_O)/notewellctl \
+	  $(IMG_O)/usbprobe $(IMG_O)/libcheck
 
 qemu-run: image
 	python3 tests/qemu/harness.py run --img $(IMG_O) --disk $(IMG_O)/data.img
@@ -54,7 +63,7 @@ $(O)/fwtests/%: $(O)/tests/unit/%.o $(FW_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(FW_A) -Wl,--end-group $(FW_LDLIBS) -lcmocka
 
-qemu-unit-build: image-deps $(IMG_O)/usbprobe
+qemu-unit-build: image
 	@$(ARM_MAKE) PKGS='$(FW_PKGS) cmocka' $(FW_A:$(O)/%=$(ARM_O)/%) $(ARM_UNIT_BIN)
 qemu-unit-tap:
 	@O=$(ARM_O) PROBE=$(IMG_O)/usbprobe HOST_TESTS='$(filter-out $(ARM_UNIT_SRC),$(UNIT_SRC))' \
