@@ -342,6 +342,9 @@ pub_load_sessions(struct pub *p)
 	return rc;
 }
 
+static void pub_manifest(struct pub *p, const char *prefix, int lo, int hi,
+    const char *tc);
+
 /* ------------------------------------------------------ session files */
 
 /* CSV cell through libcsv's quoting, with spreadsheet formulas defused. */
@@ -496,7 +499,7 @@ pub_session(struct pub *p, struct pub_session *s)
 	json_t *arr, *api, *att, *o;
 	FILE *f;
 	char *name;
-	int i, rc;
+	int i, rc, lo;
 
 	rc = privacy_session_attendees(p->st, s->uid, &l);
 	if (rc < 0) {
@@ -511,6 +514,7 @@ pub_session(struct pub *p, struct pub_session *s)
 	}
 	if (!s->public_)
 		goto out;	/* closed session: only listed on the index */
+	lo = p->nfiles;
 	pub_mkdir(p, s->uid);
 	if (s->has_rec) {
 		snprintf(rel, sizeof rel, "%s/recording.opus", s->uid);
@@ -585,6 +589,8 @@ pub_session(struct pub *p, struct pub_session *s)
 	}
 	snprintf(rel, sizeof rel, "datatracker/%s/bluesheet-api.json", s->uid);
 	pub_json(p, arr, rel);
+	snprintf(rel, sizeof rel, "notewell ietf-%s session %s", p->meeting, s->uid);
+	pub_manifest(p, s->uid, lo, p->nfiles, rel);
 out:
 	privacy_list_free(&l);
 }
@@ -855,9 +861,10 @@ pub_file_cmp(const void *x, const void *y)
 	return strcmp(a->path, b->path);
 }
 
-/* Writes and signs PREFIX/manifest.txt over the files under PREFIX/. */
+/* Writes and signs PREFIX/manifest.txt over the files under PREFIX/ among
+ * p->files[lo..hi). */
 static void
-pub_manifest(struct pub *p, const char *prefix, const char *tc)
+pub_manifest(struct pub *p, const char *prefix, int lo, int hi, const char *tc)
 {
 	struct pub_buf b;
 	char rel[PATH_MAX], *sig = NULL;
@@ -867,11 +874,13 @@ pub_manifest(struct pub *p, const char *prefix, const char *tc)
 
 	if (p->rc)
 		return;
-	qsort(p->files, (size_t)p->nfiles, sizeof *p->files, pub_file_cmp);
+	/* Only the range the caller wrote is sorted and scanned, so a meeting
+	 * of n sessions costs O(n) here, not O(n^2). */
+	qsort(p->files + lo, (size_t)(hi - lo), sizeof *p->files, pub_file_cmp);
 	f = pub_open(&b);
 	if (!f)
 		return pub_fail(p, -ENOMEM);
-	for (i = 0; i < p->nfiles; i++) {
+	for (i = lo; i < hi; i++) {
 		if (prefix && (strncmp(p->files[i].path, prefix, plen - 1) != 0 ||
 		    p->files[i].path[plen - 1] != '/'))
 			continue;
@@ -998,15 +1007,8 @@ publish_run(struct store *st, const struct minisign_key *key,
 		    "%s\n%s\n", idhex, pk);
 		pub_emit(&p, "host.pub", text, strlen(text));
 	}
-	for (i = 0; i < p.ns; i++) {
-		if (!p.s[i].public_)
-			continue;
-		snprintf(tc, sizeof tc, "notewell ietf-%s session %s", p.meeting,
-		    p.s[i].uid);
-		pub_manifest(&p, p.s[i].uid, tc);
-	}
 	snprintf(tc, sizeof tc, "notewell ietf-%s proceedings", p.meeting);
-	pub_manifest(&p, NULL, tc);
+	pub_manifest(&p, NULL, 0, p.nfiles, tc);
 	store_exec(st, "COMMIT");
 	if ((rc = p.rc) < 0)
 		goto out;
