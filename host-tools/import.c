@@ -844,7 +844,9 @@ import_remote(struct store *st, const char *path, char *err, size_t errlen)
 	    /* Purged under-13 badges never come back through this door. */
 	    (rc = store_prepare(st, "INSERT INTO remote_attendance(session_uid,"
 	    " badge_id, email, join_time) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS"
-	    " (SELECT 1 FROM purged_badges WHERE badge_id = ?2)"
+	    " (SELECT 1 FROM purged_badges WHERE badge_id = ?2) AND NOT EXISTS"
+	    " (SELECT 1 FROM purged_emails WHERE ?3 <> '' AND"
+	    "  sha256 = nw_sha256(lower(?3)))"
 	    " ON CONFLICT DO UPDATE SET join_time = min(join_time,"
 	    " excluded.join_time)", &q)) < 0)
 		goto dbfail;

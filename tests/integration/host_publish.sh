@@ -82,6 +82,10 @@ check_eq "bad import changed nothing" "$before" \
 	"$(sqlite3 "$S/host.db" 'SELECT count(*), group_concat(badge_id) FROM registrations')"
 
 check "unmatched lists the unknown badge" sh -c "'$N' --store '$S' unmatched | grep -q BADGE-UNKNOWN"
+check "unmatched lists the unknown remote e-mail" sh -c "'$N' --store '$S' unmatched | grep -q stranger@example.com"
+check_fails "the under-13 person is not even in unmatched" sh -c "'$N' --store '$S' unmatched | grep -q kidparent"
+check_eq "store keeps no trace of the under-13 e-mail" 0 \
+	"$(sqlite3 "$S/host.db" .dump | grep -c kidparent)"
 check "publish" nw publish --out "$OUT"
 check "verify passes" nw verify "$OUT"
 check "minisign -V accepts the top manifest" minisign -V -q -p "$S/host.pub" -m "$OUT/manifest.txt"
