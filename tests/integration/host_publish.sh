@@ -64,7 +64,8 @@ opusenc --quiet "$D/tone.wav" "$D/tone.opus"
 check "import agenda.ics" nw import agenda "$D/agenda.ics"
 check "import registrations" nw import registrations "$D/reg.csv"
 check "import remote" nw import remote "$D/remote.csv"
-check "feed scans and recording (sim-feed)" nw sim-feed --session ietf-130-1-tls --recording "$D/tone.opus" "$D/scans.txt"
+printf 'Recording & <notice> v7\n' >"$D/notice-v7.txt"
+check "feed scans and recording (sim-feed)" nw sim-feed --session ietf-130-1-tls --recording "$D/tone.opus" --notice "$D/notice-v7.txt" --notice-url https://example.org/privacy "$D/scans.txt"
 check "feed scans in another room" nw sim-feed "$D/scans2.txt"
 check "re-import registrations (idempotent)" nw import registrations "$D/reg.csv"
 check_eq "no demographic column in the store" "" \
@@ -121,6 +122,9 @@ b=json.load(open('$OUT/datatracker/ietf-130-1-tls/bluesheet-api.json'))
 assert all(set(x)=={'name','affiliation'} for x in b) and len(b)==6, b
 "
 check "blue sheet text form" grep -qP '^Mallory <script>alert\(1\)</script>\tEvil "Quotes" Corp$' "$OUT/ietf-130-1-tls/bluesheet.txt"
+check "notices page lists the notice with its hash" grep -q "$(sha256sum "$D/notice-v7.txt" | cut -c1-64)" "$OUT/notices.html"
+check "notice text escaped" grep -qF 'Recording &amp; &lt;notice&gt; v7' "$OUT/notices.html"
+check "session page names the notice of its recording" grep -q 'notice-v7' "$OUT/ietf-130-1-tls/bluesheet.html"
 check "feed has one entry per recording" test "$(grep -c '<entry>' "$OUT/feed.atom")" -eq 1
 check "small groups suppressed" grep -q 'fewer than 5' "$OUT/index.html"
 
