@@ -778,12 +778,17 @@ pub_notices(struct pub *p)
 		pub_esc(f, (const char *)sqlite3_column_text(q, 1));
 		fprintf(f, "</code>, first shown %s UTC", pub_time(
 		    sqlite3_column_int64(q, 4), "%Y-%m-%d %H:%M", t, sizeof t));
-		if (url) {
+		/* Notice URLs come from the boxes: only http(s) becomes a link. */
+		if (url && (strncmp(url, "https://", 8) == 0 ||
+		    strncmp(url, "http://", 7) == 0)) {
 			fputs(", <a href=\"", f);
 			pub_esc(f, url);
 			fputs("\">", f);
 			pub_esc(f, url);
 			fputs("</a>", f);
+		} else if (url) {
+			fputs(", ", f);
+			pub_esc(f, url);
 		}
 		fputs("</p>\n", f);
 		if (text) {
