@@ -144,6 +144,9 @@ check "verify after republish" nw verify "$OUT"
 check_fails "redact of unknown person fails" nw redact nobody@example.com --reason x
 
 # --- tamper detection ----------------------------------------------------
+minisign -G -W -p "$T_TMP/other.pub" -s "$T_TMP/other.key" >/dev/null 2>&1
+check_fails "verify fails with another key" nw verify --pubkey "$T_TMP/other.pub" "$OUT"
+check "verify with the key given explicitly" nw verify --pubkey "$S/host.pub" "$OUT"
 cp -a "$OUT" "$T_TMP/t1"
 printf 'X' | dd of="$T_TMP/t1/ietf-130-1-tls/bluesheet.csv" bs=1 seek=5 conv=notrunc 2>/dev/null
 check_fails "verify fails after one byte changed" nw verify "$T_TMP/t1"
