@@ -28,7 +28,13 @@
 #include "log.h"
 
 #define ALSA_CHUNK 4800		/* frames per read */
-#define ALSA_LATENCY_US 200000	/* ALSA ring; > one poll cycle of the loop */
+/*
+ * The ALSA ring: the loop may stall for a recorder fsync on a slow SD card
+ * (100 ms and more happen), and the ring must outlast that without an
+ * overrun. alsa-lib makes periods of a quarter of it, so we still wake
+ * every ~125 ms.
+ */
+#define ALSA_LATENCY_US 500000
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
 #define STABLE_SECONDS 10	/* ran this long: the next loss retries fast */
