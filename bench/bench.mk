@@ -1,6 +1,7 @@
 # bench/: encoding cost of the recording path (not a test stage: it takes a
 # few minutes and its numbers are for people, see bench/README.md).
 #   make O=build-x bench      builds, runs, rewrites bench/README.md results
+.PHONY: bench-build bench-arm64-build
 BENCH_BINS = $(O)/bench/nwrec $(O)/bench/floor $(O)/bench/probe
 
 $(O)/bench/nwrec: $(O)/bench/nwrec.o $(FW_A)
