@@ -3,7 +3,6 @@
  * agenda.json through jansson (docs/host-publishing.md has both shapes).
  * Both are parsed into one list, checked, and written in one transaction.
  */
-#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

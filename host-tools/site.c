@@ -3,7 +3,6 @@
  * notices and the Atom feed of recordings.  Everything about people comes
  * from privacy.c; every string is escaped on output.
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

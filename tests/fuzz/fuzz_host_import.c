@@ -6,7 +6,6 @@
  * which also exercises re-import over earlier state.
  * Build: clang -fsanitize=fuzzer,address with the three notewell libraries.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
