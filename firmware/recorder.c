@@ -432,6 +432,20 @@ recorder_close(struct recorder *rec, struct recorder_result *res)
 	int r;
 
 	memset(res, 0, sizeof *res);
+	/*
+	 * libopusenc 0.2.1 drains a stream that never got audio from
+	 * uninitialised state (its issue #24): the final granule position is
+	 * heap garbage, or an assert fires. One sample of silence gives the
+	 * stream its end; it is counted so the result describes the file.
+	 */
+	if (rec->error == 0 && rec->position == 0) {
+		static const int16_t silence[2];
+
+		if (ope_encoder_write(rec->enc, silence, 1) != OPE_OK && rec->error == 0)
+			rec->error = -EIO;
+		else
+			rec->position = 1;
+	}
 	if (rec->error == 0 && ope_encoder_drain(rec->enc) != OPE_OK &&
 	    rec->error == 0)
 		rec->error = -EIO;

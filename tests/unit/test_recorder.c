@@ -210,6 +210,33 @@ test_bad_input_changes_nothing(void **state)
 	assert_int_equal(recorder_recover(fx_path("missing.opus"), &res), -ENOENT);
 }
 
+/*
+ * A session stopped before any audio arrived (stop right after a restart)
+ * still leaves a file players accept. libopusenc 0.2.1 alone writes a
+ * garbage final granule here; the sanitizer build caught it.
+ */
+static void
+test_empty_recording(void **state)
+{
+	const char *out = fx_path("empty.opus");
+	struct recorder_tags t = tags_for("s-empty");
+	struct recorder_result res, rr;
+	struct recorder *rec;
+	char hex[65];
+
+	unlink(out);
+	assert_int_equal(recorder_open(out, NULL, &t, &rec), 0);
+	assert_int_equal(recorder_close(rec, &res), 0);
+	assert_int_equal(opusinfo_clean(out), 0);
+	assert_true(res.samples <= 1);
+	assert_int_equal(res.bytes, (uint64_t)file_size(out));
+	file_sha256(out, hex);
+	assert_string_equal(hex, res.sha256_hex);
+	assert_int_equal(recorder_recover(out, &rr), 0);
+	assert_false(rr.recovered);
+	assert_int_equal(rr.samples, res.samples);
+}
+
 /* ---- fault injection --------------------------------------------------- */
 
 struct faulty {
@@ -566,6 +593,7 @@ main(void)
 		cmocka_unit_test(test_speech_roundtrip),
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_bad_input_changes_nothing),
+		cmocka_unit_test(test_empty_recording),
 		cmocka_unit_test(test_write_fsync_faults),
 		cmocka_unit_test(test_power_cut_bound),
 		cmocka_unit_test(test_disk_reserve),
