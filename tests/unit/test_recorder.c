@@ -269,6 +269,8 @@ faulty_fsync(void *ctx, int fd)
 
 	if (++f->fsyncs == f->fail_fsync_at)
 		return -f->err;
+	if (f->rec != NULL && *f->rec != NULL)
+		f->position_at_fsync = recorder_position(*f->rec);
 	if (f->snap != NULL) {
 		/* Snapshot what a power cut right now would leave, recover it. */
 		unlink(f->snap);
@@ -313,6 +315,8 @@ test_write_fsync_faults(void **state)
 				f.fail_write_at = n;
 			if (pass == 2)
 				f.fail_fsync_at = n, f.err = EIO;
+			rec = NULL;
+			f.rec = &rec;
 			recorder_params_default(&p);
 			p.io = &io;
 			unlink(out);
@@ -343,8 +347,18 @@ test_write_fsync_faults(void **state)
 				continue;
 			}
 			assert_int_equal(r, -f.err);
-			/* What reached the disk is a playable prefix. */
-			if (recorder_recover(out, &res) == 0 && res.samples > 0)
+			/* What reached the disk is a playable prefix, and it holds
+			 * the audio that was fsynced before the fault, less at most
+			 * the 1 s bound of the power-cut contract. */
+			r = recorder_recover(out, &res);
+			if (f.position_at_fsync > 0) {
+				assert_int_equal(r, 0);
+				if (res.samples + 48000 < f.position_at_fsync)
+					fail_msg("fault at call %d: %llu samples fsynced, %llu kept",
+					    n, (unsigned long long)f.position_at_fsync,
+					    (unsigned long long)res.samples);
+			}
+			if (r == 0 && res.samples > 0)
 				assert_int_equal(opusinfo_clean(out), 0);
 		}
 	}
