@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,15 +110,26 @@ pub_emit(struct pub *p, const char *rel, const void *buf, size_t len)
 {
 	char path[PATH_MAX], sha[SHA_HEX];
 	uint8_t h[32];
+	int err = 0;
 	FILE *f;
 
 	if (p->rc)
 		return;
 	snprintf(path, sizeof path, "%s/%s", p->root, rel);
-	f = fopen(path, "wxe");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+	/* The stream is closed whatever failed, or its descriptor leaks for
+	 * the life of a long-running host process. */
+	if ((f = fopen(path, "wxe")) == NULL)
+		err = errno ? errno : EIO;
+	else {
+		if (fwrite(buf, 1, len, f) != len)
+			err = errno ? errno : EIO;
+		if (fclose(f) != 0 && err == 0)
+			err = errno ? errno : EIO;
+	}
+	if (err != 0) {
+		errno = err;
 		log_warn("publish: write %s", path);
-		pub_fail(p, -EIO);
+		pub_fail(p, -err);
 		return;
 	}
 	crypto_hash_sha256(h, buf, len);
@@ -718,11 +730,18 @@ publish_run(struct store *st, const struct minisign_key *key,
 	store_exec(st, "COMMIT");
 	if ((rc = p.rc) < 0)
 		goto out;
+	/* Only a tree that reached the disk may replace the old one: a
+	 * writeback error here would otherwise surface after a power cut as
+	 * a published tree with holes. */
 	dfd = open(p.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		syncfs(dfd);
-		close(dfd);
+	if (dfd < 0 || syncfs(dfd) < 0) {
+		rc = -errno;
+		log_warn("publish: sync %s", p.root);
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
 	}
+	close(dfd);
 	if (exists) {
 		if (renameat2(AT_FDCWD, p.root, AT_FDCWD, o->out, RENAME_EXCHANGE) < 0) {
 			rc = -errno;
@@ -735,7 +754,14 @@ publish_run(struct store *st, const struct minisign_key *key,
 		log_warn("publish: rename to %s", o->out);
 		goto out;
 	}
+	/* The swap itself survives a power cut once the parent is synced. It
+	 * is done either way, so a failure here is only worth a warning. */
 	snprintf(rel, sizeof rel, "%s", o->out);
+	dfd = open(dirname(rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		log_warn("publish: sync the directory of %s", o->out);
+	if (dfd >= 0)
+		close(dfd);
 	rc = 0;
 out:
 	store_rollback(st);

@@ -27,3 +27,9 @@ san-build:
 
 san-tap:
 	@SAN_O=$(SAN_O) RUN_ALL_SKIP="$(SAN_SKIP)" tests/san-tap.sh
+
+# Fault injection in publish (tests/unit/test_publish_faults.c): the file
+# calls of the host modules are swapped at link time for wrappers that fail
+# the Nth call. Test-only; the production binaries are linked as before.
+PUBFAULT_WRAP = mkdir link rename renameat2 syncfs fsync write fopen fwrite fclose
+$(O)/tests/test_publish_faults: LDFLAGS += $(PUBFAULT_WRAP:%=-Wl,--wrap=%)
