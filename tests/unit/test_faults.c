@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +411,22 @@ box_close(struct box *x)
 	journal_close(x->d.journal);
 }
 
+/* Descriptors open in this process: a file left open on an error path is
+ * a leak LeakSanitizer does not see. */
+static int
+open_fds(void)
+{
+	DIR *dh = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(dh);
+	while ((e = readdir(dh)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(dh);
+	return n;
+}
+
 /* ---- the scripted run and its checks ----------------------------------- */
 
 #define NSCANS 5
@@ -541,6 +558,7 @@ sweep(enum fault_kind kind, int sticky)
 		struct script s = { 0 };
 		struct box x;
 		char what[96], err[256];
+		int fds = open_fds();
 
 		memcpy(s.badge, badges, sizeof badges);
 		snprintf(what, sizeof what, "%s%s fault at call %ld",
@@ -560,6 +578,8 @@ sweep(enum fault_kind kind, int sticky)
 		if (s.rc[4] != 0)
 			fail_msg("%s: the journal does not work again once the disk is back", what);
 		box_close(&x);
+		if (open_fds() != fds)
+			fail_msg("%s: %d descriptors open before, %d after", what, fds, open_fds());
 		check_after(dir, &s, "s-fault", what);
 		if (fv->injected == 0) {
 			/* Past the last call: the clean run acknowledged it all. */
