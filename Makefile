@@ -20,7 +20,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
            -Ifirmware -Ifirmware/common -Ihost-tools \
            $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
 FW_LDLIBS = $(shell $(PKG_CONFIG) --libs $(FW_PKGS) 2>/dev/null) -lm
 SAN     ?=
 CFLAGS  += $(SAN)

@@ -8,7 +8,8 @@ set -eu
 BUILD="build-essential pkg-config libsqlite3-dev libopusenc-dev libopus-dev
 libogg-dev libusb-1.0-0-dev libqrencode-dev libsodium-dev libmicrohttpd-dev
 libcurl4-gnutls-dev libgnutls28-dev libjansson-dev libical-dev libsndfile1-dev
-libpng-dev libfreetype-dev fonts-dejavu-core libasound2-dev libcmocka-dev"
+libpng-dev libfreetype-dev fonts-dejavu-core libasound2-dev libcmocka-dev
+libcsv-dev"
 TEST="opus-tools minisign zbar-tools sqlite3 espeak-ng sox socat python3
 clang valgrind procps psmisc"
 IMAGE="gcc-aarch64-linux-gnu qemu-system-arm qemu-user-static kmod cpio
