@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "csvfile.h"
 
 #include <errno.h>

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "import.h"
 
 #include <ctype.h>

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 /*
  * Host store on SQLite.  Demographic columns of the registration export have
  * no column here at all, so no code path can publish them by mistake.
