@@ -1,0 +1,1230 @@
+/*
+ * notewell publish: the proceedings site.
+ *
+ * Reproducibility: nothing here reads the clock; every time shown comes from
+ * the data (agenda times, recording and notice times), every list is sorted
+ * in SQL or by qsort on bytes, and signatures are deterministic Ed25519.
+ * Atomicity: the tree is built in DIR.tmp.PID next to DIR, synced, and then
+ * swapped in with one renameat2(RENAME_EXCHANGE) (or rename when DIR is
+ * new), so readers see the old tree or the new one, never a mix.
+ */
+#define _GNU_SOURCE
+#include "publish.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <csv.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "log.h"
+
+#define SHA_HEX 65
+
+struct pub_file {
+	char *path;		/* relative to the tree root */
+	char sha[SHA_HEX];
+};
+
+struct pub_session {
+	char *uid, *acronym, *name, *room;
+	int64_t start, end, dt_id;
+	int public_;
+	int has_rec;
+	char *rec_path, *rec_notice, *rec_notice_sha;
+	char rec_sha[SHA_HEX];
+	int64_t rec_bytes, rec_ms;
+	int nlocal, nremote;
+};
+
+struct pub {
+	struct store *st;
+	const struct minisign_key *key;
+	const struct publish_opts *o;
+	char *root;			/* temp tree */
+	struct pub_file *files;
+	int nfiles, capfiles;
+	struct pub_session *s;
+	int ns;
+	char meeting[32];
+	int rc;				/* first error, sticky */
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+pub_fail(struct pub *p, int rc)
+{
+	if (p->rc == 0)
+		p->rc = rc;
+}
+
+static void
+pub_hex(const uint8_t *h, char out[SHA_HEX])
+{
+	sodium_bin2hex(out, SHA_HEX, h, 32);
+}
+
+static int
+pub_sha256_file(const char *path, char out[SHA_HEX])
+{
+	crypto_hash_sha256_state st;
+	uint8_t buf[65536], h[32];
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	crypto_hash_sha256_init(&st);
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		crypto_hash_sha256_update(&st, buf, (size_t)n);
+	}
+	close(fd);
+	crypto_hash_sha256_final(&st, h);
+	pub_hex(h, out);
+	return rc;
+}
+
+static void
+pub_record(struct pub *p, const char *rel, const char sha[SHA_HEX])
+{
+	struct pub_file *nf;
+
+	if (p->nfiles == p->capfiles) {
+		p->capfiles = p->capfiles ? 2 * p->capfiles : 64;
+		nf = realloc(p->files, (size_t)p->capfiles * sizeof *nf);
+		if (!nf) {
+			pub_fail(p, -ENOMEM);
+			return;
+		}
+		p->files = nf;
+	}
+	p->files[p->nfiles].path = strdup(rel);
+	memcpy(p->files[p->nfiles].sha, sha, SHA_HEX);
+	if (!p->files[p->nfiles].path)
+		pub_fail(p, -ENOMEM);
+	p->nfiles++;
+}
+
+static void
+pub_mkdir(struct pub *p, const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/%s", p->root, rel);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		log_warn("publish: mkdir %s", path);
+		pub_fail(p, -errno);
+	}
+}
+
+/* Writes a file of the tree and remembers its hash for the manifests. */
+static void
+pub_emit(struct pub *p, const char *rel, const void *buf, size_t len)
+{
+	char path[PATH_MAX], sha[SHA_HEX];
+	uint8_t h[32];
+	FILE *f;
+
+	if (p->rc)
+		return;
+	snprintf(path, sizeof path, "%s/%s", p->root, rel);
+	f = fopen(path, "wxe");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+		log_warn("publish: write %s", path);
+		pub_fail(p, -EIO);
+		return;
+	}
+	crypto_hash_sha256(h, buf, len);
+	pub_hex(h, sha);
+	pub_record(p, rel, sha);
+}
+
+/* open_memstream wrapper: pages are built in memory, then emitted. */
+struct pub_buf {
+	FILE *f;
+	char *data;
+	size_t len;
+};
+
+static FILE *
+pub_open(struct pub_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->f = open_memstream(&b->data, &b->len);
+	return b->f;
+}
+
+static void
+pub_close(struct pub *p, struct pub_buf *b, const char *rel)
+{
+	if (!b->f) {
+		pub_fail(p, -ENOMEM);
+		return;
+	}
+	if (fclose(b->f) != 0)
+		pub_fail(p, -ENOMEM);
+	else
+		pub_emit(p, rel, b->data, b->len);
+	free(b->data);
+	b->f = NULL;
+	b->data = NULL;
+}
+
+/* HTML and XML text and attribute escaping. */
+static void
+pub_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static const char *
+pub_time(int64_t t, const char *fmt, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, fmt, &tm);
+	return buf;
+}
+
+static const char *
+pub_duration(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = (ms + 500) / 1000;
+
+	if (s >= 3600)
+		snprintf(buf, len, "%d:%02d:%02d", (int)(s / 3600),
+		    (int)(s / 60 % 60), (int)(s % 60));
+	else
+		snprintf(buf, len, "%d:%02d", (int)(s / 60), (int)(s % 60));
+	return buf;
+}
+
+static void
+pub_head(struct pub *p, FILE *f, const char *title)
+{
+	/* No scripts, nothing from another origin, enforced by CSP too. */
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+	    "'none'; style-src 'unsafe-inline'; media-src 'self'; img-src 'self'\">\n"
+	    "<meta name=\"referrer\" content=\"no-referrer\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>", f);
+	pub_esc(f, title);
+	fputs("</title>\n<style>body{font-family:sans-serif;max-width:60em;"
+	    "margin:auto;padding:1em}table{border-collapse:collapse}"
+	    "td,th{border:1px solid #999;padding:.2em .5em;text-align:left}"
+	    "</style>\n</head>\n<body>\n<h1>", f);
+	pub_esc(f, title);
+	fputs("</h1>\n", f);
+}
+
+static void
+pub_foot(FILE *f)
+{
+	fputs("</body>\n</html>\n", f);
+}
+
+static void
+pub_free_sessions(struct pub *p)
+{
+	int i;
+
+	for (i = 0; i < p->ns; i++) {
+		free(p->s[i].uid);
+		free(p->s[i].acronym);
+		free(p->s[i].name);
+		free(p->s[i].room);
+		free(p->s[i].rec_path);
+		free(p->s[i].rec_notice);
+		free(p->s[i].rec_notice_sha);
+	}
+	free(p->s);
+	p->s = NULL;
+	p->ns = 0;
+}
+
+static char *
+pub_col(sqlite3_stmt *q, int i)
+{
+	const unsigned char *s = sqlite3_column_text(q, i);
+
+	return s ? strdup((const char *)s) : NULL;
+}
+
+/* Sessions in index order (day, room, time) with their chosen recording. */
+static int
+pub_load_sessions(struct pub *p)
+{
+	sqlite3_stmt *q = NULL;
+	struct pub_session *s;
+	const unsigned char *m;
+	int rc, n = 0;
+
+	if ((rc = store_prepare(p->st, "SELECT number FROM meeting", &q)) < 0)
+		return rc;
+	if (sqlite3_step(q) != SQLITE_ROW || !(m = sqlite3_column_text(q, 0))) {
+		sqlite3_finalize(q);
+		log_warnx("publish: no agenda imported yet (notewell import agenda FILE)");
+		return -ENOENT;
+	}
+	snprintf(p->meeting, sizeof p->meeting, "%s", m);
+	sqlite3_finalize(q);
+	if ((rc = store_prepare(p->st, "SELECT count(*) FROM sessions", &q)) < 0)
+		return rc;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	p->s = calloc((size_t)n + 1, sizeof *p->s);
+	if (!p->s)
+		return -ENOMEM;
+	/* One recording per session: the longest, ties broken by hash. */
+	if ((rc = store_prepare(p->st, "SELECT s.uid, s.acronym, s.name, s.room,"
+	    " s.start_utc, s.end_utc, s.public, s.dt_session_id, r.path, r.sha256,"
+	    " r.bytes, r.duration_ms, r.notice_id, r.notice_sha256 FROM sessions s"
+	    " LEFT JOIN recordings r ON r.rowid = (SELECT rowid FROM recordings"
+	    "  WHERE session_uid = s.uid ORDER BY duration_ms DESC, sha256, device_id"
+	    "  LIMIT 1)"
+	    " ORDER BY date(s.start_utc, 'unixepoch'), s.room, s.start_utc, s.uid",
+	    &q)) < 0)
+		return rc;
+	while (p->ns < n && sqlite3_step(q) == SQLITE_ROW) {
+		s = &p->s[p->ns++];
+		s->uid = pub_col(q, 0);
+		s->acronym = pub_col(q, 1);
+		s->name = pub_col(q, 2);
+		s->room = pub_col(q, 3);
+		s->start = sqlite3_column_int64(q, 4);
+		s->end = sqlite3_column_int64(q, 5);
+		s->public_ = sqlite3_column_int(q, 6);
+		s->dt_id = sqlite3_column_int64(q, 7);
+		if (sqlite3_column_type(q, 8) != SQLITE_NULL && s->public_) {
+			s->has_rec = 1;
+			s->rec_path = pub_col(q, 8);
+			snprintf(s->rec_sha, SHA_HEX, "%s", sqlite3_column_text(q, 9));
+			s->rec_bytes = sqlite3_column_int64(q, 10);
+			s->rec_ms = sqlite3_column_int64(q, 11);
+			s->rec_notice = pub_col(q, 12);
+			s->rec_notice_sha = pub_col(q, 13);
+		}
+		if (!s->uid || !s->acronym || !s->name || !s->room)
+			rc = -ENOMEM;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* ------------------------------------------------------ session files */
+
+/* CSV cell through libcsv's quoting, with spreadsheet formulas defused. */
+static void
+pub_csv_cell(FILE *f, const char *s, int last)
+{
+	char *tmp = NULL;
+
+	if (strchr("=+-@\t\r", s[0]) && s[0]) {
+		if (asprintf(&tmp, "'%s", s) < 0)
+			return;
+		s = tmp;
+	}
+	csv_fwrite(f, s, strlen(s));
+	fputc(last ? '\n' : ',', f);
+	free(tmp);
+}
+
+static void
+pub_link_recording(struct pub *p, struct pub_session *s, const char *rel)
+{
+	char src[PATH_MAX], dst[PATH_MAX], sha[SHA_HEX];
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	if (snprintf(src, sizeof src, "%s/%s", p->st->dir, s->rec_path) >=
+	    (int)sizeof src || snprintf(dst, sizeof dst, "%s/%s", p->root, rel) >=
+	    (int)sizeof dst) {
+		pub_fail(p, -ENAMETOOLONG);
+		return;
+	}
+	/* Publish only the file sync verified: re-check it against the store. */
+	rc = pub_sha256_file(src, sha);
+	if (rc < 0 || strcmp(sha, s->rec_sha) != 0) {
+		log_warnx("publish: recording %s of %s %s; not publishing", src,
+		    s->uid, rc < 0 ? strerror(-rc) : "does not match its SHA-256");
+		pub_fail(p, rc < 0 ? rc : -EBADMSG);
+		return;
+	}
+	if (link(src, dst) < 0) {
+		/* Another file system or no hard links: copy instead. */
+		rc = minisign_read_file(src, &buf, &len);
+		if (rc == 0)
+			rc = minisign_write_file(dst, buf, len, 0644);
+		free(buf);
+		if (rc < 0) {
+			log_warnx("publish: copy %s: %s", src, strerror(-rc));
+			pub_fail(p, rc);
+			return;
+		}
+	}
+	pub_record(p, rel, sha);
+}
+
+static void
+pub_json(struct pub *p, json_t *j, const char *rel)
+{
+	char *s;
+
+	if (!j) {
+		pub_fail(p, -ENOMEM);
+		return;
+	}
+	/* Sorted keys and fixed indentation keep the bytes reproducible. */
+	s = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!s || !(s = realloc(s, strlen(s) + 2))) {
+		pub_fail(p, -ENOMEM);
+		return;
+	}
+	strcat(s, "\n");
+	pub_emit(p, rel, s, strlen(s));
+	free(s);
+}
+
+static void
+pub_session_html(struct pub *p, struct pub_session *s,
+    const struct privacy_list *l, const char *rel)
+{
+	struct pub_buf b;
+	char title[1024], t1[64], t2[64], d[32], cl[64], cr[64];
+	FILE *f;
+	int i;
+
+	f = pub_open(&b);
+	if (!f) {
+		pub_fail(p, -ENOMEM);
+		return;
+	}
+	snprintf(title, sizeof title, "%s - %s", s->acronym, s->name);
+	pub_head(p, f, title);
+	fprintf(f, "<p><a href=\"../index.html\">IETF %s proceedings</a></p>\n",
+	    p->meeting);
+	fputs("<p>", f);
+	pub_esc(f, s->room);
+	fprintf(f, ", %s to %s UTC</p>\n",
+	    pub_time(s->start, "%Y-%m-%d %H:%M", t1, sizeof t1),
+	    pub_time(s->end, "%H:%M", t2, sizeof t2));
+	if (s->has_rec) {
+		fprintf(f, "<h2>Recording</h2>\n<p><audio controls preload=\"metadata\""
+		    " src=\"recording.opus\"></audio></p>\n<p><a href=\"recording.opus\">"
+		    "recording.opus</a> (Ogg Opus, %s, %lld bytes, SHA-256 %s)",
+		    pub_duration(s->rec_ms, d, sizeof d), (long long)s->rec_bytes,
+		    s->rec_sha);
+		if (s->rec_notice) {
+			fputs(", recorded under consent notice <a href=\"../notices.html\">", f);
+			pub_esc(f, s->rec_notice);
+			fputs("</a>", f);
+		}
+		fputs("</p>\n", f);
+	} else {
+		fputs("<p>No recording.</p>\n", f);
+	}
+	privacy_count(&p->o->policy, s->nlocal, cl, sizeof cl);
+	privacy_count(&p->o->policy, s->nremote, cr, sizeof cr);
+	fprintf(f, "<h2>Blue sheet</h2>\n<p>In the room: %s. Remote: %s.</p>\n"
+	    "<p>Also as <a href=\"bluesheet.csv\">CSV</a>, <a href=\"bluesheet.json\">"
+	    "JSON</a>, <a href=\"bluesheet.txt\">text</a>.</p>\n", cl, cr);
+	fputs("<table>\n<tr><th>Name</th><th>Organization</th><th>Country</th>"
+	    "<th>Attended</th></tr>\n", f);
+	for (i = 0; i < l->n; i++) {
+		const struct privacy_attendee *a = &l->a[i];
+		fputs("<tr><td>", f);
+		if (*a->profile_url) {
+			fputs("<a rel=\"nofollow noopener noreferrer\" href=\"", f);
+			pub_esc(f, a->profile_url);
+			fputs("\">", f);
+		}
+		pub_esc(f, a->last_name);
+		fputs(*a->last_name && *a->first_name ? ", " : "", f);
+		pub_esc(f, a->first_name);
+		if (*a->profile_url)
+			fputs("</a>", f);
+		fputs("</td><td>", f);
+		pub_esc(f, a->organization);
+		fputs("</td><td>", f);
+		pub_esc(f, a->country_code);
+		fprintf(f, "</td><td>%s</td></tr>\n", a->local ? "in the room" : "remote");
+	}
+	fputs("</table>\n", f);
+	pub_foot(f);
+	pub_close(p, &b, rel);
+}
+
+static void
+pub_session(struct pub *p, struct pub_session *s)
+{
+	struct privacy_list l;
+	struct pub_buf b;
+	char rel[PATH_MAX], t1[64], t2[64];
+	json_t *arr, *api, *att, *o;
+	FILE *f;
+	char *name;
+	int i, rc;
+
+	rc = privacy_session_attendees(p->st, s->uid, &l);
+	if (rc < 0) {
+		pub_fail(p, rc);
+		return;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (l.a[i].local)
+			s->nlocal++;
+		else
+			s->nremote++;
+	}
+	if (!s->public_)
+		goto out;	/* closed session: only listed on the index */
+	pub_mkdir(p, s->uid);
+	if (s->has_rec) {
+		snprintf(rel, sizeof rel, "%s/recording.opus", s->uid);
+		pub_link_recording(p, s, rel);
+	}
+	snprintf(rel, sizeof rel, "%s/bluesheet.html", s->uid);
+	pub_session_html(p, s, &l, rel);
+
+	f = pub_open(&b);
+	if (f) {
+		fputs("last_name,first_name,organization,country_code,profile_url,"
+		    "attended\n", f);
+		for (i = 0; i < l.n; i++) {
+			pub_csv_cell(f, l.a[i].last_name, 0);
+			pub_csv_cell(f, l.a[i].first_name, 0);
+			pub_csv_cell(f, l.a[i].organization, 0);
+			pub_csv_cell(f, l.a[i].country_code, 0);
+			pub_csv_cell(f, l.a[i].profile_url, 0);
+			pub_csv_cell(f, l.a[i].local ? "local" : "remote", 1);
+		}
+	}
+	snprintf(rel, sizeof rel, "%s/bluesheet.csv", s->uid);
+	pub_close(p, &b, rel);
+
+	/* The datatracker's bluesheet text form: name<TAB>affiliation. */
+	f = pub_open(&b);
+	for (i = 0; f && i < l.n; i++) {
+		name = privacy_display_name(&l.a[i]);
+		fprintf(f, "%s\t%s\n", name ? name : "", l.a[i].organization);
+		free(name);
+	}
+	snprintf(rel, sizeof rel, "%s/bluesheet.txt", s->uid);
+	pub_close(p, &b, rel);
+
+	arr = json_array();
+	for (i = 0; arr && i < l.n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+		    "first_name", l.a[i].first_name, "last_name", l.a[i].last_name,
+		    "organization", l.a[i].organization,
+		    "country_code", l.a[i].country_code,
+		    "profile_url", l.a[i].profile_url,
+		    "attended", l.a[i].local ? "local" : "remote"));
+	snprintf(rel, sizeof rel, "%s/bluesheet.json", s->uid);
+	pub_json(p, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "session", s->uid,
+	    "acronym", s->acronym, "name", s->name, "room", s->room,
+	    "start", pub_time(s->start, "%Y-%m-%dT%H:%M:%SZ", t1, sizeof t1),
+	    "end", pub_time(s->end, "%Y-%m-%dT%H:%M:%SZ", t2, sizeof t2),
+	    "attendees", arr), rel);
+
+	/* Datatracker payloads, outside the public site (see docs/publish.md). */
+	snprintf(rel, sizeof rel, "datatracker/%s", s->uid);
+	pub_mkdir(p, rel);
+	att = json_array();
+	for (i = 0; att && i < l.n; i++) {
+		if (!l.a[i].dt_user_id)
+			continue;
+		o = json_pack("{s:I,s:s}", "user_id", (json_int_t)l.a[i].dt_user_id,
+		    "join_time", pub_time(l.a[i].join_time, "%Y-%m-%dT%H:%M:%SZ",
+		    t1, sizeof t1));
+		json_array_append_new(att, o);
+	}
+	api = json_pack("{s:o,s:o}", "session_id", s->dt_id ?
+	    json_integer(s->dt_id) : json_null(), "attendees", att);
+	snprintf(rel, sizeof rel, "datatracker/%s/attendees-api.json", s->uid);
+	pub_json(p, api, rel);
+	arr = json_array();
+	for (i = 0; arr && i < l.n; i++) {
+		name = privacy_display_name(&l.a[i]);
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "name",
+		    name ? name : "", "affiliation", l.a[i].organization));
+		free(name);
+	}
+	snprintf(rel, sizeof rel, "datatracker/%s/bluesheet-api.json", s->uid);
+	pub_json(p, arr, rel);
+out:
+	privacy_list_free(&l);
+}
+
+/* ------------------------------------------------------ meeting pages */
+
+static void
+pub_index(struct pub *p)
+{
+	struct pub_buf b;
+	char title[128], day[32], prev[32] = "", t1[16], t2[16], cl[64], cr[64], d[32];
+	struct pub_session *s;
+	FILE *f;
+	int i;
+
+	f = pub_open(&b);
+	if (!f)
+		return pub_fail(p, -ENOMEM);
+	snprintf(title, sizeof title, "IETF %s proceedings", p->meeting);
+	pub_head(p, f, title);
+	fputs("<p><a href=\"attendees.html\">Attendees</a> · <a href=\"feed.atom\">"
+	    "Recordings feed (Atom)</a> · <a href=\"notices.html\">Consent notices"
+	    "</a> · <a href=\"host.pub\">Signing key</a> (check <code>manifest.txt"
+	    "</code> with <code>minisign -V -p host.pub -m manifest.txt</code>)</p>\n", f);
+	for (i = 0; i < p->ns; i++) {
+		s = &p->s[i];
+		pub_time(s->start, "%A %Y-%m-%d", day, sizeof day);
+		if (strcmp(day, prev) != 0) {
+			if (*prev)
+				fputs("</table>\n", f);
+			fprintf(f, "<h2>%s</h2>\n<table>\n<tr><th>Room</th><th>Time (UTC)"
+			    "</th><th>Session</th><th>Recording</th><th>In the room</th>"
+			    "<th>Remote</th></tr>\n", day);
+			snprintf(prev, sizeof prev, "%s", day);
+		}
+		fputs("<tr><td>", f);
+		pub_esc(f, s->room);
+		fprintf(f, "</td><td>%s-%s</td><td>",
+		    pub_time(s->start, "%H:%M", t1, sizeof t1),
+		    pub_time(s->end, "%H:%M", t2, sizeof t2));
+		if (s->public_) {
+			fputs("<a href=\"", f);
+			pub_esc(f, s->uid);
+			fputs("/bluesheet.html\">", f);
+		}
+		pub_esc(f, s->acronym);
+		fputs(" - ", f);
+		pub_esc(f, s->name);
+		if (!s->public_) {
+			fputs(" (closed session, not published)</td><td></td><td></td>"
+			    "<td></td></tr>\n", f);
+			continue;
+		}
+		fputs("</a></td><td>", f);
+		if (s->has_rec) {
+			fputs("<a href=\"", f);
+			pub_esc(f, s->uid);
+			fprintf(f, "/recording.opus\">%s</a>",
+			    pub_duration(s->rec_ms, d, sizeof d));
+		}
+		privacy_count(&p->o->policy, s->nlocal, cl, sizeof cl);
+		privacy_count(&p->o->policy, s->nremote, cr, sizeof cr);
+		fprintf(f, "</td><td>%s</td><td>%s</td></tr>\n", cl, cr);
+	}
+	if (*prev)
+		fputs("</table>\n", f);
+	pub_foot(f);
+	pub_close(p, &b, "index.html");
+}
+
+struct pub_country {
+	const char *cc;
+	int n;
+};
+
+static int
+pub_cc_cmp(const void *x, const void *y)
+{
+	const struct pub_country *a = x, *b = y;
+
+	return strcmp(a->cc, b->cc);
+}
+
+static void
+pub_attendees(struct pub *p)
+{
+	struct privacy_list l;
+	struct pub_country *c = NULL;
+	struct pub_buf b;
+	char title[128], cnt[64];
+	int i, nc = 0, other = 0, rc;
+	FILE *f;
+
+	rc = privacy_meeting_attendees(p->st, &l);
+	if (rc < 0)
+		return pub_fail(p, rc);
+	c = calloc((size_t)l.n + 1, sizeof *c);
+	f = pub_open(&b);
+	if (!c || !f) {
+		pub_fail(p, -ENOMEM);
+		goto out;
+	}
+	snprintf(title, sizeof title, "IETF %s attendees", p->meeting);
+	pub_head(p, f, title);
+	fputs("<p><a href=\"index.html\">Proceedings</a></p>\n<table>\n<tr><th>"
+	    "Last name</th><th>First name</th><th>Organization</th><th>Country"
+	    "</th><th>Participation</th></tr>\n", f);
+	for (i = 0; i < l.n; i++) {
+		struct privacy_attendee *a = &l.a[i];
+		fputs("<tr><td>", f);
+		pub_esc(f, a->last_name);
+		fputs("</td><td>", f);
+		pub_esc(f, a->first_name);
+		fputs("</td><td>", f);
+		pub_esc(f, a->organization);
+		fputs("</td><td>", f);
+		pub_esc(f, a->country_code);
+		fprintf(f, "</td><td>%s</td></tr>\n", a->onsite ? "onsite" : "remote");
+		c[i].cc = a->country_code;
+	}
+	fputs("</table>\n", f);
+	/* Counts by country; small groups fold into one suppressed row. */
+	qsort(c, (size_t)l.n, sizeof *c, pub_cc_cmp);
+	for (i = 0; i < l.n; i++) {
+		if (nc > 0 && strcmp(c[nc - 1].cc, c[i].cc) == 0)
+			c[nc - 1].n++;
+		else {
+			c[nc].cc = c[i].cc;
+			c[nc++].n = 1;
+		}
+	}
+	fputs("<h2>Attendance by country</h2>\n<table>\n<tr><th>Country</th>"
+	    "<th>Attendees</th></tr>\n", f);
+	for (i = 0; i < nc; i++) {
+		if (!privacy_count(&p->o->policy, c[i].n, cnt, sizeof cnt)) {
+			other += c[i].n;
+			continue;
+		}
+		fputs("<tr><td>", f);
+		pub_esc(f, *c[i].cc ? c[i].cc : "not given");
+		fprintf(f, "</td><td>%s</td></tr>\n", cnt);
+	}
+	if (other) {
+		privacy_count(&p->o->policy, other, cnt, sizeof cnt);
+		fprintf(f, "<tr><td>countries with fewer than %d attendees</td>"
+		    "<td>%s</td></tr>\n", p->o->policy.min_group, cnt);
+	}
+	fputs("</table>\n", f);
+	pub_foot(f);
+	pub_close(p, &b, "attendees.html");
+out:
+	if (b.f)
+		fclose(b.f), free(b.data);
+	free(c);
+	privacy_list_free(&l);
+}
+
+static void
+pub_notices(struct pub *p)
+{
+	sqlite3_stmt *q = NULL;
+	struct pub_buf b;
+	char t[64];
+	const char *url, *text;
+	FILE *f;
+
+	if (store_prepare(p->st, "SELECT id, sha256, url, text, first_seen FROM"
+	    " notices ORDER BY first_seen, id, sha256", &q) < 0)
+		return pub_fail(p, -EIO);
+	f = pub_open(&b);
+	if (!f) {
+		sqlite3_finalize(q);
+		return pub_fail(p, -ENOMEM);
+	}
+	pub_head(p, f, "Consent notices");
+	fputs("<p><a href=\"index.html\">Proceedings</a></p>\n<p>The notices shown"
+	    " in the rooms while recording and on every badge scan. Each scan and "
+	    "recording is stamped with the notice version in force.</p>\n", f);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		url = (const char *)sqlite3_column_text(q, 2);
+		text = (const char *)sqlite3_column_text(q, 3);
+		fputs("<h2>", f);
+		pub_esc(f, (const char *)sqlite3_column_text(q, 0));
+		fputs("</h2>\n<p>SHA-256 <code>", f);
+		pub_esc(f, (const char *)sqlite3_column_text(q, 1));
+		fprintf(f, "</code>, first shown %s UTC", pub_time(
+		    sqlite3_column_int64(q, 4), "%Y-%m-%d %H:%M", t, sizeof t));
+		if (url) {
+			fputs(", <a href=\"", f);
+			pub_esc(f, url);
+			fputs("\">", f);
+			pub_esc(f, url);
+			fputs("</a>", f);
+		}
+		fputs("</p>\n", f);
+		if (text) {
+			fputs("<pre>", f);
+			pub_esc(f, text);
+			fputs("</pre>\n", f);
+		}
+	}
+	sqlite3_finalize(q);
+	pub_foot(f);
+	pub_close(p, &b, "notices.html");
+}
+
+static void
+pub_feed(struct pub *p)
+{
+	struct pub_buf b;
+	char t[64], t2[64];
+	int64_t updated = 0;
+	const char *base = p->o->base_url;
+	FILE *f;
+	int i;
+
+	for (i = 0; i < p->ns; i++)
+		if (p->s[i].has_rec && p->s[i].end > updated)
+			updated = p->s[i].end;
+	f = pub_open(&b);
+	if (!f)
+		return pub_fail(p, -ENOMEM);
+	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\""
+	    "http://www.w3.org/2005/Atom\"", f);
+	if (base) {
+		fputs(" xml:base=\"", f);
+		pub_esc(f, base);
+		fputs("\"", f);
+	}
+	fprintf(f, ">\n<title>IETF %s recordings</title>\n<id>urn:notewell:ietf-%s"
+	    "</id>\n<updated>%s</updated>\n<author><name>notewell</name></author>\n"
+	    "<link rel=\"alternate\" href=\"index.html\"/>\n", p->meeting, p->meeting,
+	    pub_time(updated, "%Y-%m-%dT%H:%M:%SZ", t, sizeof t));
+	for (i = 0; i < p->ns; i++) {
+		struct pub_session *s = &p->s[i];
+		if (!s->has_rec)
+			continue;
+		fputs("<entry>\n<title>", f);
+		pub_esc(f, s->acronym);
+		fputs(" - ", f);
+		pub_esc(f, s->name);
+		fputs("</title>\n<id>urn:notewell:", f);
+		pub_esc(f, s->uid);
+		fprintf(f, ":%s</id>\n<updated>%s</updated>\n<published>%s</published>\n",
+		    s->rec_sha, pub_time(s->end, "%Y-%m-%dT%H:%M:%SZ", t, sizeof t),
+		    pub_time(s->start, "%Y-%m-%dT%H:%M:%SZ", t2, sizeof t2));
+		fputs("<link rel=\"alternate\" type=\"text/html\" href=\"", f);
+		pub_esc(f, s->uid);
+		fputs("/bluesheet.html\"/>\n<link rel=\"enclosure\" type=\"audio/ogg\" "
+		    "href=\"", f);
+		pub_esc(f, s->uid);
+		fprintf(f, "/recording.opus\" length=\"%lld\"/>\n<summary>", (long long)
+		    s->rec_bytes);
+		pub_esc(f, s->room);
+		fprintf(f, ", %s UTC</summary>\n</entry>\n", t2);
+	}
+	fputs("</feed>\n", f);
+	pub_close(p, &b, "feed.atom");
+}
+
+/* ------------------------------------------------------------ manifests */
+
+static int
+pub_file_cmp(const void *x, const void *y)
+{
+	const struct pub_file *a = x, *b = y;
+
+	return strcmp(a->path, b->path);
+}
+
+/* Writes and signs PREFIX/manifest.txt over the files under PREFIX/. */
+static void
+pub_manifest(struct pub *p, const char *prefix, const char *tc)
+{
+	struct pub_buf b;
+	char rel[PATH_MAX], *sig = NULL;
+	size_t plen = prefix ? strlen(prefix) + 1 : 0;
+	FILE *f;
+	int i, rc, n;
+
+	if (p->rc)
+		return;
+	qsort(p->files, (size_t)p->nfiles, sizeof *p->files, pub_file_cmp);
+	f = pub_open(&b);
+	if (!f)
+		return pub_fail(p, -ENOMEM);
+	for (i = 0; i < p->nfiles; i++) {
+		if (prefix && (strncmp(p->files[i].path, prefix, plen - 1) != 0 ||
+		    p->files[i].path[plen - 1] != '/'))
+			continue;
+		/* sha256sum's format, so `sha256sum -c` works too. */
+		fprintf(f, "%s  %s\n", p->files[i].sha, p->files[i].path + plen);
+	}
+	if (fclose(f) != 0)
+		return pub_fail(p, -ENOMEM);
+	b.f = NULL;
+	n = snprintf(rel, sizeof rel, "%s%smanifest.txt", prefix ? prefix : "",
+	    prefix ? "/" : "");
+	(void)n;
+	rc = minisign_sign(p->key, b.data, b.len, tc, &sig);
+	if (rc < 0) {
+		free(b.data);
+		return pub_fail(p, rc);
+	}
+	pub_emit(p, rel, b.data, b.len);
+	strcat(rel, ".minisig");
+	pub_emit(p, rel, sig, strlen(sig));
+	free(sig);
+	free(b.data);
+}
+
+/* ------------------------------------------------------- tree handling */
+
+static int
+pub_rm_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb; (void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int
+pub_rmtree(const char *dir)
+{
+	return nftw(dir, pub_rm_cb, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
+}
+
+/* Only an empty directory or an earlier publish may be replaced. */
+static int
+pub_replaceable(const char *out)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (lstat(out, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	snprintf(path, sizeof path, "%s/manifest.txt.minisig", out);
+	if (access(path, F_OK) == 0)
+		return 1;
+	rc = rmdir(out);	/* fails unless empty, which is what we want */
+	if (rc < 0) {
+		log_warnx("publish: %s exists and is not a notewell tree; refusing "
+		    "to replace it", out);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int
+publish_host_key(struct store *st, struct minisign_key *key)
+{
+	char sec[PATH_MAX], pub[PATH_MAX];
+	int rc;
+
+	snprintf(sec, sizeof sec, "%s/host.key", st->dir);
+	snprintf(pub, sizeof pub, "%s/host.pub", st->dir);
+	rc = minisign_load_secret(sec, key);
+	if (rc != -ENOENT)
+		return rc;
+	if ((rc = minisign_keygen(key)) < 0 ||
+	    (rc = minisign_write_keys(key, pub, sec)) < 0)
+		return rc;
+	log_info("publish: made host signing key %s", sec);
+	return 0;
+}
+
+int
+publish_run(struct store *st, const struct minisign_key *key,
+    const struct publish_opts *o)
+{
+	struct pub p;
+	char tc[256], rel[PATH_MAX], pk[128];
+	int i, rc, exists, dfd;
+
+	memset(&p, 0, sizeof p);
+	p.st = st;
+	p.key = key;
+	p.o = o;
+	exists = pub_replaceable(o->out);
+	if (exists < 0)
+		return exists;
+	if (asprintf(&p.root, "%s.tmp.%d", o->out, (int)getpid()) < 0)
+		return -ENOMEM;
+	pub_rmtree(p.root);	/* leftovers of a crashed run with our pid */
+	if (mkdir(p.root, 0755) < 0) {
+		rc = -errno;
+		log_warn("publish: mkdir %s", p.root);
+		free(p.root);
+		return rc;
+	}
+	/* Read everything in one snapshot so sync can keep writing. */
+	if ((rc = store_exec(st, "BEGIN")) < 0)
+		goto out;
+	rc = pub_load_sessions(&p);
+	if (rc < 0)
+		goto out;
+	pub_mkdir(&p, "datatracker");
+	for (i = 0; i < p.ns && !p.rc; i++)
+		pub_session(&p, &p.s[i]);
+	pub_index(&p);
+	pub_attendees(&p);
+	pub_notices(&p);
+	pub_feed(&p);
+	minisign_public_b64(key, pk, sizeof pk);
+	{
+		char idhex[17], text[256];
+		minisign_keyid_hex(key, idhex);
+		snprintf(text, sizeof text, "untrusted comment: minisign public key "
+		    "%s\n%s\n", idhex, pk);
+		pub_emit(&p, "host.pub", text, strlen(text));
+	}
+	for (i = 0; i < p.ns; i++) {
+		if (!p.s[i].public_)
+			continue;
+		snprintf(tc, sizeof tc, "notewell ietf-%s session %s", p.meeting,
+		    p.s[i].uid);
+		pub_manifest(&p, p.s[i].uid, tc);
+	}
+	snprintf(tc, sizeof tc, "notewell ietf-%s proceedings", p.meeting);
+	pub_manifest(&p, NULL, tc);
+	store_exec(st, "COMMIT");
+	if ((rc = p.rc) < 0)
+		goto out;
+	dfd = open(p.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		syncfs(dfd);
+		close(dfd);
+	}
+	if (exists) {
+		if (renameat2(AT_FDCWD, p.root, AT_FDCWD, o->out, RENAME_EXCHANGE) < 0) {
+			rc = -errno;
+			log_warn("publish: swap %s", o->out);
+			goto out;
+		}
+		/* p.root now holds the old tree: removed below. */
+	} else if (rename(p.root, o->out) < 0) {
+		rc = -errno;
+		log_warn("publish: rename to %s", o->out);
+		goto out;
+	}
+	snprintf(rel, sizeof rel, "%s", o->out);
+	rc = 0;
+out:
+	store_rollback(st);
+	pub_rmtree(p.root);
+	free(p.root);
+	for (i = 0; i < p.nfiles; i++)
+		free(p.files[i].path);
+	free(p.files);
+	pub_free_sessions(&p);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- verify */
+
+struct pub_verify {
+	const char *dir;
+	const struct minisign_key *pub;
+	char **listed;		/* every path the top manifest names */
+	int nlisted, cap;
+	char **seen;		/* every file in the tree */
+	int nseen, capseen;
+	int bad;
+};
+
+static int
+pub_str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static int
+pub_push(char ***arr, int *n, int *cap, const char *s)
+{
+	char **na;
+
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		na = realloc(*arr, (size_t)*cap * sizeof *na);
+		if (!na)
+			return -ENOMEM;
+		*arr = na;
+	}
+	if (!((*arr)[*n] = strdup(s)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/* A manifest path must stay inside the tree. */
+static int
+pub_path_ok(const char *s)
+{
+	const char *c;
+
+	if (!*s || *s == '/')
+		return 0;
+	for (c = s; c; c = strchr(c, '/')) {
+		if (*c == '/')
+			c++;
+		if (strncmp(c, "..", 2) == 0 && (c[2] == '/' || c[2] == '\0'))
+			return 0;
+		if (*c == '/' || *c == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Checks SUB/manifest.txt (SUB "" for the top) and every hash in it; adds
+ * the paths it names (relative to the tree) to v->listed when top is set.
+ */
+static int
+pub_check_manifest(struct pub_verify *v, const char *sub, int top)
+{
+	char mpath[PATH_MAX], fpath[PATH_MAX], rel[PATH_MAX], sha[SHA_HEX];
+	uint8_t *text = NULL;
+	char *line, *save = NULL, *name, *tc = NULL;
+	size_t len;
+	int rc;
+
+	snprintf(mpath, sizeof mpath, "%s/%s%smanifest.txt", v->dir, sub,
+	    *sub ? "/" : "");
+	rc = minisign_verify_file(v->pub, mpath, &tc);
+	if (rc < 0) {
+		log_warnx("verify: %s: signature %s", mpath, rc == -EBADMSG ?
+		    "does not match" : rc == -ENOKEY ? "is by another key" :
+		    strerror(-rc));
+		v->bad++;
+		return rc;
+	}
+	free(tc);
+	rc = minisign_read_file(mpath, &text, &len);
+	if (rc < 0)
+		return rc;
+	for (line = strtok_r((char *)text, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strlen(line) < 67 || line[64] != ' ' || line[65] != ' ' ||
+		    !pub_path_ok(line + 66)) {
+			log_warnx("verify: %s: malformed line", mpath);
+			v->bad++;
+			continue;
+		}
+		line[64] = '\0';
+		name = line + 66;
+		snprintf(rel, sizeof rel, "%s%s%s", sub, *sub ? "/" : "", name);
+		if (snprintf(fpath, sizeof fpath, "%s/%s", v->dir, rel) >=
+		    (int)sizeof fpath)
+			rc = -ENAMETOOLONG;
+		else
+			rc = pub_sha256_file(fpath, sha);
+		if (rc < 0) {
+			log_warnx("verify: %s: %s", rel, strerror(-rc));
+			v->bad++;
+		} else if (strcmp(sha, line) != 0) {
+			log_warnx("verify: %s: SHA-256 does not match the manifest", rel);
+			v->bad++;
+		}
+		if (top && pub_push(&v->listed, &v->nlisted, &v->cap, rel) < 0) {
+			free(text);
+			return -ENOMEM;
+		}
+	}
+	free(text);
+	return 0;
+}
+
+static struct pub_verify *pub_walk_ctx;	/* nftw has no user pointer */
+
+static int
+pub_walk_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	struct pub_verify *v = pub_walk_ctx;
+	const char *rel = path + strlen(v->dir) + 1;
+
+	(void)sb; (void)ftw;
+	if (type == FTW_D || type == FTW_DP)
+		return 0;
+	if (type != FTW_F) {
+		log_warnx("verify: %s: not a regular file", rel);
+		v->bad++;
+		return 0;
+	}
+	return pub_push(&v->seen, &v->nseen, &v->capseen, rel) < 0 ? -1 : 0;
+}
+
+int
+publish_verify(const char *dir, const struct minisign_key *pub)
+{
+	struct pub_verify v;
+	char sub[PATH_MAX];
+	int rc, i, j, n;
+
+	memset(&v, 0, sizeof v);
+	v.dir = dir;
+	v.pub = pub;
+	rc = pub_check_manifest(&v, "", 1);
+	if (rc < 0 && v.bad == 0)
+		goto out;
+	/* Every session manifest named in the top one is checked too. */
+	for (i = 0; i < v.nlisted; i++) {
+		n = (int)strlen(v.listed[i]);
+		if (n > 13 && strcmp(v.listed[i] + n - 13, "/manifest.txt") == 0) {
+			snprintf(sub, sizeof sub, "%.*s", n - 13, v.listed[i]);
+			pub_check_manifest(&v, sub, 0);
+		}
+	}
+	/* Nothing may be added to the tree either. */
+	pub_walk_ctx = &v;
+	if (nftw(dir, pub_walk_cb, 16, FTW_PHYS) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	qsort(v.listed, (size_t)v.nlisted, sizeof *v.listed, pub_str_cmp);
+	qsort(v.seen, (size_t)v.nseen, sizeof *v.seen, pub_str_cmp);
+	for (i = j = 0; i < v.nseen || j < v.nlisted;) {
+		int c = i >= v.nseen ? 1 : j >= v.nlisted ? -1 :
+		    strcmp(v.seen[i], v.listed[j]);
+		if (c == 0) {
+			i++, j++;
+		} else if (c < 0) {
+			if (strcmp(v.seen[i], "manifest.txt") != 0 &&
+			    strcmp(v.seen[i], "manifest.txt.minisig") != 0) {
+				log_warnx("verify: %s: not in the manifest", v.seen[i]);
+				v.bad++;
+			}
+			i++;
+		} else {
+			j++;	/* missing: already reported while hashing */
+		}
+	}
+	rc = v.bad ? -EBADMSG : 0;
+out:
+	for (i = 0; i < v.nlisted; i++)
+		free(v.listed[i]);
+	for (i = 0; i < v.nseen; i++)
+		free(v.seen[i]);
+	free(v.listed);
+	free(v.seen);
+	return rc;
+}

@@ -1,0 +1,23 @@
+#ifndef NW_SIMFEED_H
+#define NW_SIMFEED_H
+/*
+ * Simulation/testing only: feeds scans and a recording into the store
+ * through the same store_add_scan()/store_add_recording() calls sync uses,
+ * as if the box of the session's room had synced them.  Used by `make demo`
+ * and the integration tests (`notewell sim-feed`), until real boxes sync.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/*
+ * scans: lines "BADGE [SESSION_UID [RFC3339]]" ('#' comments); lines without
+ * a session use session (or, if NULL, the first session of the first room).
+ * recording: an Ogg Opus file copied into the store for that session, or NULL.
+ */
+int simfeed_run(struct store *st, const char *scans, const char *session,
+    const char *recording, char *err, size_t errlen);
+/* Duration of an Ogg Opus file from its last granule position (libogg). */
+int simfeed_opus_duration(const char *path, int64_t *ms);
+#endif
