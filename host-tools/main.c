@@ -3,7 +3,6 @@
  * is DIR/host.db (--store DIR, default $NOTEWELL_STORE or ./notewell-store).
  * Exit status: 0 success, 1 failure, 2 usage error or not implemented.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

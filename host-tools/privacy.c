@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "privacy.h"
 
 #include <errno.h>

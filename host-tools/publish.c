@@ -8,7 +8,6 @@
  * swapped in with one renameat2(RENAME_EXCHANGE) (or rename when DIR is
  * new), so readers see the old tree or the new one, never a mix.
  */
-#define _GNU_SOURCE
 #include "publish.h"
 
 #include <errno.h>

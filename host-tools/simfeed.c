@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "simfeed.h"
 
 #include <errno.h>
