@@ -89,7 +89,9 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (device_id, session_uid));"
 	/* wall_ns becomes the best known time; the box's own stays here. */
 	"ALTER TABLE scans ADD COLUMN box_wall_ns INTEGER;"
-	"ALTER TABLE scans ADD COLUMN time_corrected INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE scans ADD COLUMN time_corrected INTEGER NOT NULL DEFAULT 0;"
+	/* The box's minisign public key line (key id + key) checks manifests. */
+	"ALTER TABLE devices ADD COLUMN minisign_pub TEXT;",
 };
 
 #define STORE_NMIG ((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "minisign.h"
 
 static void
 bind_text(sqlite3_stmt *q, int i, const char *s)
@@ -77,37 +78,67 @@ syncstore_token_add(struct store *st, const char *token_sha, const char *room,
 
 /* Adds the device, or confirms it when it is already there with this key. */
 static int
-bind_device(struct store *st, const char *box, const uint8_t pk[32], const char *room,
-    int64_t now)
+bind_device(struct store *st, const char *box, const uint8_t pk[32], const char *mpub,
+    const char *room, int64_t now)
 {
 	struct store_device d = { box, pk, room, now };
 	uint8_t old[32];
 	sqlite3_stmt *q = NULL;
 	int rc = store_add_device(st, &d);
 
-	if (rc != -EEXIST)
+	if (rc == -EEXIST) {
+		if ((rc = store_device_key(st, box, old)) < 0)
+			return rc;
+		if (memcmp(old, pk, 32) != 0)
+			return -EKEYREJECTED;
+	} else if (rc < 0) {
 		return rc;
-	rc = store_device_key(st, box, old);
-	if (rc < 0)
-		return rc == -EKEYREVOKED ? -EKEYREVOKED : rc;
-	if (memcmp(old, pk, 32) != 0)
-		return -EKEYREJECTED;
-	/* Same box, same key, new token: it moved rooms. */
-	if ((rc = store_prepare(st, "UPDATE devices SET room = ? WHERE id = ?", &q)) < 0)
+	}
+	/* New, or the same box with the same key and a new token: it moved. */
+	if ((rc = store_prepare(st, "UPDATE devices SET room = ?, minisign_pub = ?"
+	    " WHERE id = ?", &q)) < 0)
 		return rc;
 	bind_text(q, 1, room);
-	bind_text(q, 2, box);
+	bind_text(q, 2, mpub);
+	bind_text(q, 3, box);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
 }
 
 int
-syncstore_token_redeem(struct store *st, const char *token_sha, const char *box,
-    const uint8_t pk[32], const char *name, int64_t now, char *room, size_t roomlen)
+syncstore_device_minisign(struct store *st, const char *box, char *out, size_t len)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
+
+	if ((rc = store_prepare(st, "SELECT minisign_pub, revoked_at FROM devices"
+	    " WHERE id = ?", &q)) < 0)
+		return rc;
+	bind_text(q, 1, box);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 1) != SQLITE_NULL)
+		rc = -EKEYREVOKED;
+	else if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+		snprintf(out, len, "%s", sqlite3_column_text(q, 0));
+		rc = 0;
+	} else
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? -ENOENT : -EIO;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+syncstore_token_redeem(struct store *st, const char *token_sha, const char *box,
+    const char *mpub, const char *name, int64_t now, char *room, size_t roomlen)
+{
+	struct minisign_key key;
+	const uint8_t *pk = key.pk;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (minisign_parse_public(mpub, &key) != 0)
+		return -EINVAL;
 
 	if ((rc = store_prepare(st, "SELECT room, expires_at, used_at, used_by, used_pubkey"
 	    " FROM enroll_tokens WHERE token_sha256 = ?", &q)) < 0)
@@ -134,7 +165,7 @@ syncstore_token_redeem(struct store *st, const char *token_sha, const char *box,
 	}
 	sqlite3_finalize(q);
 	q = NULL;
-	if ((rc = bind_device(st, box, pk, room, now)) < 0)
+	if ((rc = bind_device(st, box, pk, mpub, room, now)) < 0)
 		goto out;
 	if ((rc = store_prepare(st, "UPDATE enroll_tokens SET used_at = ?, used_by = ?,"
 	    " used_pubkey = ? WHERE token_sha256 = ? AND used_at IS NULL", &q)) < 0)

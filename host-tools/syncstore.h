@@ -27,10 +27,13 @@ int syncstore_token_add(struct store *, const char *token_sha256, const char *ro
  * Spends a token for box/pk. 0 and room filled when it was valid (or was
  * spent earlier by this same box and key: the box's retry after a lost
  * answer); -ENOENT unknown, -ETIME expired, -EALREADY spent by someone else.
- * On success the device is added (or its key confirmed).
+ * On success the device is added (or its key confirmed). minisign_pub is
+ * the box's public key line as minisign writes it.
  */
 int syncstore_token_redeem(struct store *, const char *token_sha256, const char *box,
-    const uint8_t pk[32], const char *name, int64_t now, char *room, size_t roomlen);
+    const char *minisign_pub, const char *name, int64_t now, char *room, size_t roomlen);
+/* The box's minisign public key line; -ENOENT unknown, -EKEYREVOKED. */
+int syncstore_device_minisign(struct store *, const char *box, char *out, size_t len);
 
 /* ---- request authentication state ---- */
 /* Accepts seq only when it is above every seq seen from box; records the
