@@ -18,7 +18,7 @@ struct field {
 };
 
 static const struct field session_fields[] = {
-	{ "title", F_STR, 256 }, { "origin", F_STR, 16 }, { "start", F_STAMP, 0 },
+	{ "uid", F_STR, 128 }, { "title", F_STR, 256 }, { "origin", F_STR, 16 }, { "start", F_STAMP, 0 },
 	{ "end", F_STAMP_NULL, 0 }, { NULL, 0, 0 },
 };
 static const struct field scan_fields[] = {
@@ -213,7 +213,7 @@ parse_record(json_t *obj, struct recv_record *r, char *err, size_t errlen)
 			snprintf(err, errlen, "session %.60s: origin is not valid", key);
 			return -EBADMSG;
 		}
-		r->session_uid = key;
+		r->session_uid = str_or_null(obj, "uid");
 		r->has_at = syncproto_stamp_from_json(json_object_get(obj, "start"), &r->at) == 0;
 	} else {
 		if (strcmp(kind, "scan") == 0)
@@ -448,16 +448,5 @@ bad:
 void
 recv_safe_name(const char *uid, char *out, size_t len)
 {
-	char hex[SYNCPROTO_SHA_HEX + 1];
-	size_t n = strlen(uid);
-	int plain = n > 0 && n <= 64 && uid[0] != '.';
-
-	for (const char *p = uid; plain && *p; p++)
-		plain = isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.';
-	if (plain) {
-		snprintf(out, len, "%s", uid);
-		return;
-	}
-	syncproto_sha256_hex(uid, n, hex);
-	snprintf(out, len, "s-%.32s", hex);
+	syncproto_safe_name(uid, out, len);
 }

@@ -543,3 +543,33 @@ syncproto_parse_error(const char *body, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 	json_decref(j);
 }
+
+void
+syncproto_safe_name(const char *uid, char *out, size_t len)
+{
+	char hex[SYNCPROTO_SHA_HEX + 1];
+	size_t n = strlen(uid);
+	int plain = n > 0 && n <= 64 && uid[0] != '.';
+
+	for (const char *p = uid; plain && *p; p++)
+		plain = isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.';
+	if (plain) {
+		snprintf(out, len, "%s", uid);
+		return;
+	}
+	syncproto_sha256_hex(uid, n, hex);
+	snprintf(out, len, "s-%.32s", hex);
+}
+
+void
+syncproto_key_for(const char *text, char *out, size_t len)
+{
+	char hex[SYNCPROTO_SHA_HEX + 1];
+
+	if (syncproto_key_ok(text)) {
+		snprintf(out, len, "%s", text);
+		return;
+	}
+	syncproto_sha256_hex(text, strlen(text), hex);
+	snprintf(out, len, "h-%s", hex);
+}

@@ -98,6 +98,13 @@ int syncproto_seq_parse(const char *s, uint64_t *seq);
 
 /* ---- records ---- */
 
+/* A file/folder name for a session: the uid when it is plain (letters,
+ * digits, '-', '_', '.', at most 64, not starting with '.'), else "s-" and
+ * 32 hex digits of its SHA-256. Box and host name session folders alike. */
+void syncproto_safe_name(const char *uid, char *out, size_t len);
+/* A record key for a text that may not be one (spaces...): the text itself
+ * when syncproto_key_ok, else "h-" and its SHA-256. out >= 67 bytes. */
+void syncproto_key_for(const char *text, char *out, size_t len);
 /* SHA-256 of data as 64 lower-case hex digits. */
 void syncproto_sha256_hex(const void *data, size_t len, char hex[SYNCPROTO_SHA_HEX + 1]);
 /* Canonical text of a record (compact, keys sorted), malloc'd; NULL on
