@@ -10,6 +10,8 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "sync.h"
+#include "syncproto.h"
 
 /* The privacy statement in force says registration data (name and
  * affiliation) is published in the proceedings: the attendee is told so at
@@ -72,6 +74,10 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 	const char *why;
 	int rc;
 
+	/* Enrollment codes come in through the same scanner; they are the
+	 * sync module's, never a scan. */
+	if (syncproto_is_setup(d->cfg.setup_prefix, code))
+		return sync_setup_scan(d, code, source, msg, msglen);
 	nwclock_now(&d->clock, &s.at);
 	if ((why = badge_problem(&d->cfg, code)) != NULL) {
 		sanitize(code, clean, sizeof clean);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sync.h"
 
 /* One daemon per data folder: a second one would interleave two sessions'
  * scans in one journal. flock is released by the kernel when we die. */
@@ -68,9 +69,11 @@ cmd_status(struct daemon *d)
 	struct nw_stamp now;
 	char when[40];
 
+	json_t *r;
+
 	nwclock_now(&d->clock, &now);
 	nwtime_format(now.wall_ns, when, sizeof when);
-	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:s, s:o, s:b, s:s, s:I}",
+	r = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:s, s:o, s:b, s:s, s:I}",
 	    "ok", 1,
 	    "device_id", journal_device_id(d->journal),
 	    "board", d->board.name,
@@ -87,6 +90,9 @@ cmd_status(struct daemon *d)
 	    "clock_synced", now.synced,
 	    "time", when,
 	    "uptime_s", (json_int_t)((now.mono_ns - d->started_mono_ns) / 1000000000));
+	if (r)
+		json_object_set_new(r, "sync", sync_status_json(d->sync, d->journal, d->dir, &now));
+	return r;
 }
 
 static json_t *
@@ -215,6 +221,8 @@ handle(void *arg, const char *cmd, json_t *req)
 		return cmd_events(d, req);
 	if (strcmp(cmd, "bluesheet") == 0)
 		return cmd_bluesheet(d, req);
+	if (strcmp(cmd, "sync") == 0)
+		return sync_ctl(d, req);
 	return ctl_error("unknown command '%s'", cmd);
 }
 
@@ -241,6 +249,10 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 	}
 	if ((rc = lock_datadir(d, err, errlen)) != 0)
 		return rc;
+	/* Before any SQLite connection exists: see sync.h. A box that cannot
+	 * sync still takes scans, so a failure here is only logged. */
+	if (sync_start(&d->sync, cfg, dir, err, errlen) != 0)
+		log_warnx("sync disabled: %s", err);
 	nwclock_system_init(&d->clock);
 	d->clock.force_synced = cfg->clock_synced;
 	if ((rc = journal_open(dir, &d->journal, err, errlen)) != 0)
@@ -272,6 +284,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "%s/%s: %s", dir, CTL_SOCKET, strerror(-rc));
 		return rc;
 	}
+	if (sync_attach(d->sync, d->loop) != 0)
+		log_warnx("sync: cannot start the worker");
 	journal_event(d->journal, "start", d->board.name, &now);
 	return 0;
 }
@@ -293,6 +307,7 @@ daemon_run(struct daemon *d)
 void
 daemon_free(struct daemon *d)
 {
+	sync_stop(d->sync);
 	ctl_close(d->ctl);
 	loop_free(d->loop);
 	journal_close(d->journal);

@@ -31,6 +31,8 @@ struct daemon {
 	/* Last scan result as shown to the attendee. */
 	char last_scan[256];
 	uint64_t scans_ok, scans_rejected;
+	/* sync.c: the worker that pushes to the host (NULL: not running). */
+	struct sync *sync;
 };
 
 int daemon_init(struct daemon *, const struct config *, const char *dir,
