@@ -31,9 +31,10 @@ syncseq_open(struct syncseq *s, const char *path)
 	if (rc < 0)
 		return rc;
 	s->next = strtoull((char *)text, &end, 10);
+	rc = s->next == 0 || (*end && *end != '\n') ? -EBADMSG : 0;
 	free(text);
-	if (s->next == 0 || (*end && *end != '\n'))
-		return -EBADMSG;
+	if (rc < 0)
+		return rc;
 	s->reserved = s->next;
 	return 0;
 }

@@ -765,19 +765,20 @@ free_mb(const char *dir)
 
 /* Frees space by deleting recordings the host confirmed, oldest first, and
  * only while space is short. Unconfirmed recordings are never touched. */
-static void
+static int
 retention(struct syncw *w)
 {
 	struct syncj_recording *recs = NULL;
 	int64_t avail;
 	size_t n = 0;
+	int freed = 0;
 
 	if (w->cfg->retention_free_mb <= 0)
-		return;
+		return 0;
 	if ((avail = free_mb(w->dir)) < 0 || avail >= w->cfg->retention_free_mb)
-		return;
+		return 0;
 	if (syncj_recordings_confirmed(w->j, w->dir, &recs, &n) != 0)
-		return;
+		return 0;
 	for (size_t i = 0; i < n && free_mb(w->dir) < w->cfg->retention_free_mb; i++) {
 		if (unlink(recs[i].path) != 0)
 			continue;
@@ -785,8 +786,10 @@ retention(struct syncw *w)
 		    " reason=free space below %d MB", recs[i].id, recs[i].acked_sha256,
 		    recs[i].acked_bytes, w->cfg->retention_free_mb);
 		log_info("freed recording %s (confirmed by the host)", recs[i].name);
+		freed++;
 	}
 	free(recs);
+	return freed;
 }
 
 /* ---- one round ---- */
@@ -799,6 +802,9 @@ cycle(struct syncw *w)
 	enum cycle c;
 
 	w->last_try_ns = wall_now(w);
+	/* Space is freed whether or not the host is reachable: it only ever
+	 * deletes what the host already confirmed. */
+	retention(w);
 	sync_path(w, SYNC_SETUP_FILE, path, sizeof path);
 	if (stat(path, &sb) == 0) {
 		c = enroll(w);
@@ -824,12 +830,13 @@ cycle(struct syncw *w)
 		;
 	if (c == CYCLE_FAIL || push_manifests(w) == CYCLE_FAIL)
 		return CYCLE_FAIL;
-	retention(w);
 	w->last_ok_ns = wall_now(w);
 	if (w->nrefused == 0)
 		w->last_error[0] = '\0';
 	w->state = "idle";
-	return CYCLE_IDLE;
+	/* Again, as this round may have confirmed more; its audit events are
+	 * records too, so go round once more to send them. */
+	return retention(w) ? CYCLE_MORE : CYCLE_IDLE;
 }
 
 /* Exponential backoff with "equal jitter": half the step fixed, half

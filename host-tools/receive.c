@@ -851,6 +851,7 @@ receive_run(struct store *st, const struct receive_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
 	    (uint16_t)o->port, NULL, NULL, on_request, &s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
@@ -859,7 +860,6 @@ receive_run(struct store *st, const struct receive_opts *o)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
 	    MHD_OPTION_END);
 	if (!d) {
 		log_warnx("serve: cannot listen on %s:%d", o->addr, o->port);
