@@ -56,6 +56,23 @@ csvfile_utf8_ok(const char *str, size_t len)
 	return 1;
 }
 
+int
+csvfile_utf8_bad_line(const char *buf, size_t len)
+{
+	const char *nl;
+	size_t n = 0, ll;
+	int line;
+
+	for (line = 1; n < len; line++) {
+		nl = memchr(buf + n, '\n', len - n);
+		ll = nl ? (size_t)(nl - buf) - n + 1 : len - n;
+		if (!csvfile_utf8_ok(buf + n, ll))
+			return line;
+		n += ll;
+	}
+	return 0;
+}
+
 static void
 csv_field_cb(void *data, size_t len, void *vctx)
 {
@@ -135,17 +152,12 @@ csvfile_load(const char *path, struct csvfile *cf, char *err, size_t errlen)
 	}
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		off = 3;	/* spreadsheets like to start with a BOM */
-	/* Validate UTF-8 line by line first so the error names the line. */
-	for (c.line = 1, n = off; n < len; c.line++) {
-		nl = memchr(buf + n, '\n', len - n);
-		size_t ll = nl ? (size_t)(nl - (char *)buf) - n + 1 : len - n;
-		if (!csvfile_utf8_ok((char *)buf + n, ll)) {
-			snprintf(err, errlen, "%s:%d: invalid UTF-8 (or NUL byte)",
-			    path, c.line);
-			rc = -EINVAL;
-			goto out;
-		}
-		n += ll;
+	/* Validate UTF-8 first so the error names the line. */
+	if ((c.line = csvfile_utf8_bad_line((char *)buf + off, len - off))) {
+		snprintf(err, errlen, "%s:%d: invalid UTF-8 (or NUL byte)",
+		    path, c.line);
+		rc = -EINVAL;
+		goto out;
 	}
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) != 0) {
 		rc = -ENOMEM;

@@ -31,6 +31,8 @@ void csvfile_free(struct csvfile *cf);
 int csvfile_column(const struct csvfile *cf, const char *name);
 /* Field col of row r, "" when the row is short or col < 0. */
 const char *csvfile_get(const struct csvfile *cf, int r, int col);
+/* First line (1-based) of buf that is not valid UTF-8, or 0 if all is. */
+int csvfile_utf8_bad_line(const char *buf, size_t len);
 /* 1 if s (len bytes) is valid UTF-8 without NUL bytes. */
 int csvfile_utf8_ok(const char *s, size_t len);
 

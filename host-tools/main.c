@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dtpost.h"
 #include "import.h"
 #include "log.h"
 #include "minisign.h"
@@ -162,19 +163,24 @@ cmd_publish(struct ctx *c, int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "min-group", required_argument, NULL, 'm' },
 		{ "base-url", required_argument, NULL, 'b' },
+		{ "datatracker", required_argument, NULL, 'd' },
+		{ "apikey-file", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct publish_opts o;
 	struct minisign_key key;
+	const char *dt = NULL, *apikey = NULL;
 	int ch, rc;
 
 	memset(&o, 0, sizeof o);
 	o.policy.min_group = PRIVACY_MIN_GROUP_DEFAULT;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:m:b:h", lo, NULL)) != -1) {
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
+	while ((ch = getopt_long(argc, argv, "o:m:b:d:k:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'o': o.out = optarg; break;
+		case 'd': dt = optarg; break;
+		case 'k': apikey = optarg; break;
 		case 'b': o.base_url = optarg; break;
 		case 'm':
 			if (parse_int(optarg, 1, 1000, &o.policy.min_group) < 0)
@@ -187,7 +193,7 @@ cmd_publish(struct ctx *c, int argc, char **argv)
 			return cmd_usage("publish");
 		}
 	}
-	if (!o.out || optind != argc)
+	if (!o.out || optind != argc || !dt != !apikey)
 		return cmd_usage("publish");
 	if (open_store(c) < 0)
 		return 1;
@@ -203,6 +209,12 @@ cmd_publish(struct ctx *c, int argc, char **argv)
 		return 1;
 	}
 	printf("published %s\n", o.out);
+	/* Posted from the tree just written and signed, never from the store. */
+	if (dt && dtpost_run(o.out, dt, apikey) < 0) {
+		log_warnx("datatracker: some payloads were not accepted; run "
+		    "publish again to retry");
+		return 1;
+	}
 	return 0;
 }
 
@@ -219,7 +231,7 @@ cmd_verify(struct ctx *c, int argc, char **argv)
 	const char *pk = NULL;
 	int ch, rc;
 
-	optind = 1;
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
 	while ((ch = getopt_long(argc, argv, "p:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'p': pk = optarg; break;
@@ -273,7 +285,7 @@ cmd_redact(struct ctx *c, int argc, char **argv)
 	const char *reason = NULL;
 	int ch, rc;
 
-	optind = 1;
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
 	while ((ch = getopt_long(argc, argv, "r:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'r': reason = optarg; break;
@@ -320,18 +332,23 @@ cmd_simfeed(struct ctx *c, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "session", required_argument, NULL, 's' },
 		{ "recording", required_argument, NULL, 'r' },
+		{ "notice", required_argument, NULL, 'n' },
+		{ "notice-url", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *session = NULL, *rec = NULL;
+	struct simfeed_opts o;
 	char err[1024] = "";
 	int ch, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:r:h", lo, NULL)) != -1) {
+	memset(&o, 0, sizeof o);
+	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
+	while ((ch = getopt_long(argc, argv, "s:r:n:u:h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 's': session = optarg; break;
-		case 'r': rec = optarg; break;
+		case 's': o.session = optarg; break;
+		case 'r': o.recording = optarg; break;
+		case 'n': o.notice = optarg; break;
+		case 'u': o.notice_url = optarg; break;
 		case 'h':
 			cmd_usage("sim-feed");
 			return 0;
@@ -343,7 +360,7 @@ cmd_simfeed(struct ctx *c, int argc, char **argv)
 		return cmd_usage("sim-feed");
 	if (open_store(c) < 0)
 		return 1;
-	rc = simfeed_run(&c->st, argv[optind], session, rec, err, sizeof err);
+	rc = simfeed_run(&c->st, argv[optind], &o, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "notewell: sim-feed: %s\n", *err ? err : strerror(-rc));
 		return 1;
@@ -363,14 +380,16 @@ static const struct cmd main_cmds[] = {
 	{ "preflight", cmd_later, "", "check the boxes before the meeting" },
 	{ "import", cmd_import, "agenda|registrations|remote FILE",
 	    "import the agenda, registrations or remote attendance" },
-	{ "publish", cmd_publish, "--out DIR [--min-group N] [--base-url URL]",
+	{ "publish", cmd_publish, "--out DIR [--min-group N] [--base-url URL]\n"
+	    "             [--datatracker URL --apikey-file FILE]",
 	    "write the proceedings site (atomically, reproducibly, signed)" },
 	{ "verify", cmd_verify, "[--pubkey FILE] DIR",
 	    "check every hash and signature of a published tree" },
 	{ "redact", cmd_redact, "PERSON --reason TEXT",
 	    "remove a person (badge id, e-mail or datatracker id) from publication" },
 	{ "unmatched", cmd_unmatched, "", "list scans of unknown badges (never published)" },
-	{ "sim-feed", cmd_simfeed, "[--session UID] [--recording FILE.opus] SCANS",
+	{ "sim-feed", cmd_simfeed, "[--session UID] [--recording FILE.opus]\n"
+	    "             [--notice FILE [--notice-url URL]] SCANS",
 	    "testing/simulation only: add scans as if a box had synced them" },
 };
 #define NCMDS (sizeof main_cmds / sizeof main_cmds[0])

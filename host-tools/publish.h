@@ -26,4 +26,6 @@ int publish_run(struct store *st, const struct minisign_key *key,
  * Problems are logged one per line; returns 0 or -EBADMSG (or -errno).
  */
 int publish_verify(const char *dir, const struct minisign_key *pub);
+/* SHA-256 of a file as 64 lower-case hex digits. */
+int publish_sha256_file(const char *path, char out[65]);
 #endif
