@@ -70,6 +70,9 @@ struct syncw {
 	int failures;
 	int64_t next_try_ms;
 	uint64_t records_sent, chunks_sent;
+	int distrust_journal_sha;
+	int bad_files;			/* recordings this round could not send */
+	int64_t progress_ns;		/* last progress write to the journal */
 	struct refused refused[REFUSED_MAX];
 	size_t nrefused;
 	struct sha_cache cache[SHA_CACHE];
@@ -508,7 +511,12 @@ send_chunks(struct syncw *w, const struct syncj_recording *rec, const char *sha,
 			break;
 		synchttp_reply_free(&r);
 		w->chunks_sent++;
-		syncj_recording_progress(w->j, rec->id, *off, NULL, wall_now(w));
+		/* Progress is for the status line only (the host's confirmed
+		 * length is what resumes), so a journal write a second is plenty. */
+		if (wall_now(w) - w->progress_ns > 1000000000) {
+			w->progress_ns = wall_now(w);
+			syncj_recording_progress(w->j, rec->id, *off, NULL, w->progress_ns);
+		}
 	}
 out:
 	synchttp_reply_free(&r);
@@ -549,6 +557,10 @@ finish_recording(struct syncw *w, const struct syncj_recording *rec, const char 
 	}
 	if (rc < 0 || r.status != 200) {
 		http_problem(w, "finishing a recording upload", rc, err, &r);
+		/* The host got other bytes than the name says: from now on hash
+		 * files here before sending, to find out whether it is the file. */
+		if (rc == 0 && r.status == 422)
+			w->distrust_journal_sha = 1;
 		rc = rc < 0 ? rc : -EIO;
 		goto out;
 	}
@@ -575,11 +587,23 @@ upload_one(struct syncw *w, const struct syncj_recording *rec)
 	int64_t size, off = 0;
 	int complete = 0, rc, tries;
 
-	if ((rc = file_sha(w, rec->path, &size, sha)) < 0) {
+	struct stat sb;
+
+	/* The recorder seals a recording with its SHA-256; naming the upload by
+	 * it saves reading the whole file once more. The host checks the bytes
+	 * against it at the end, and only if it disagrees do we hash here. */
+	if (rec->journal_sha256[0] && syncproto_sha_ok(rec->journal_sha256) &&
+	    !w->distrust_journal_sha) {
+		if (stat(rec->path, &sb) != 0) {
+			set_error(w, "recording %s: %s", rec->path, strerror(errno));
+			return -ENOENT;
+		}
+		size = sb.st_size;
+		memcpy(sha, rec->journal_sha256, sizeof sha);
+	} else if ((rc = file_sha(w, rec->path, &size, sha)) < 0) {
 		set_error(w, "recording %s: %s", rec->path, strerror(-rc));
 		return rc;
-	}
-	if (rec->journal_sha256[0] && strcmp(rec->journal_sha256, sha) != 0) {
+	} else if (rec->journal_sha256[0] && strcmp(rec->journal_sha256, sha) != 0) {
 		/* The file changed after the recorder sealed it: do not send
 		 * something the box cannot vouch for. */
 		set_error(w, "recording %s no longer matches its SHA-256; not sending it",
@@ -622,8 +646,11 @@ push_recordings(struct syncw *w)
 	}
 	for (size_t i = 0; i < n; i++) {
 		rc = upload_one(w, &recs[i]);
-		/* A network failure ends the round; a bad file only skips itself. */
-		if (rc < 0 && rc != -EBADMSG && rc != -ENOENT) {
+		/* A network failure ends the round; a bad file only skips itself
+		 * (and keeps its error on the status line). */
+		if (rc == -EBADMSG || rc == -ENOENT) {
+			w->bad_files++;
+		} else if (rc < 0) {
 			failed = 1;
 			break;
 		}
@@ -802,6 +829,7 @@ cycle(struct syncw *w)
 	enum cycle c;
 
 	w->last_try_ns = wall_now(w);
+	w->bad_files = 0;
 	/* Space is freed whether or not the host is reachable: it only ever
 	 * deletes what the host already confirmed. */
 	retention(w);
@@ -831,7 +859,7 @@ cycle(struct syncw *w)
 	if (c == CYCLE_FAIL || push_manifests(w) == CYCLE_FAIL)
 		return CYCLE_FAIL;
 	w->last_ok_ns = wall_now(w);
-	if (w->nrefused == 0)
+	if (w->nrefused == 0 && w->bad_files == 0)
 		w->last_error[0] = '\0';
 	w->state = "idle";
 	/* Again, as this round may have confirmed more; its audit events are

@@ -45,10 +45,12 @@ enum route {
 	R_REC_STATUS,	/* GET  /v1/recordings/SHA */
 	R_REC_DATA,	/* PUT  /v1/recordings/SHA/data/OFFSET */
 	R_REC_FINISH,	/* POST /v1/recordings/SHA/finish */
+	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
 };
 
 struct srv {
 	struct store *st;
+	int bench_sink;
 };
 
 struct req {
@@ -65,6 +67,8 @@ struct req {
 	char *body;
 	size_t len;
 	crypto_hash_sha256_state h;
+	int sink_fd;			/* R_BENCH */
+	int64_t sink_bytes;
 };
 
 struct reply {
@@ -193,6 +197,7 @@ route_max(enum route r)
 	case R_REC_DATA: return MAX_CHUNK_BODY;
 	case R_REC_FINISH: return RECV_MAX_FINISH_BODY;
 	case R_REC_STATUS:
+	case R_BENCH:
 	case R_NONE: return 0;
 	}
 	return 0;
@@ -411,13 +416,15 @@ offset_json(int64_t off, int complete, const char *sha)
 /* The confirmed length, with the part file cut back to it: bytes past it
  * may be a torn write from before a crash and are sent again. */
 static int
-upload_state(struct srv *s, struct req *r, int64_t *confirmed, int *complete)
+upload_state(struct srv *s, struct req *r, int64_t *confirmed, int *complete,
+    crypto_hash_sha256_state *hs, int *has_state)
 {
 	char part[PATH_MAX];
 	struct stat sb;
-	int exists, rc;
+	int exists, rc, dummy;
 
-	if ((rc = syncstore_upload_get(s->st, r->box, r->sha, confirmed, complete, &exists)) < 0)
+	if ((rc = syncstore_upload_get(s->st, r->box, r->sha, confirmed, complete, &exists,
+	    hs, hs ? sizeof *hs : 0, has_state ? has_state : &dummy)) < 0)
 		return rc;
 	if (*complete || !exists)
 		return 0;
@@ -427,8 +434,11 @@ upload_state(struct srv *s, struct req *r, int64_t *confirmed, int *complete)
 		log_warnx("box %s: upload %s: part file shorter than confirmed; restarting",
 		    r->box, r->sha);
 		*confirmed = 0;
+		if (has_state)
+			*has_state = 0;
 		unlink(part);
-		return syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, now_ns() / 1000000000);
+		return syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, NULL, 0,
+		    now_ns() / 1000000000);
 	}
 	if (sb.st_size > *confirmed && truncate(part, *confirmed) != 0)
 		return -errno;
@@ -441,7 +451,7 @@ h_rec_status(struct srv *s, struct req *r)
 	int64_t confirmed;
 	int complete, rc;
 
-	if ((rc = upload_state(s, r, &confirmed, &complete)) < 0)
+	if ((rc = upload_state(s, r, &confirmed, &complete, NULL, NULL)) < 0)
 		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
 	return ok(offset_json(confirmed, complete, r->sha));
 }
@@ -478,9 +488,10 @@ h_rec_data(struct srv *s, struct req *r)
 {
 	char part[PATH_MAX], rel[256];
 	int64_t confirmed, now = now_ns() / 1000000000;
-	int complete, rc;
+	crypto_hash_sha256_state hs;
+	int complete, rc, has_state = 0;
 
-	if ((rc = upload_state(s, r, &confirmed, &complete)) < 0)
+	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0)
 		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
 	if (complete || r->offset != confirmed) {
 		struct reply rep = { MHD_HTTP_CONFLICT, offset_json(confirmed, complete, r->sha) };
@@ -495,8 +506,17 @@ h_rec_data(struct srv *s, struct req *r)
 		log_warnx("box %s: upload %s: %s", r->box, r->sha, strerror(-rc));
 		return fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the chunk");
 	}
+	/* The content hash runs along with the upload and is kept with the
+	 * confirmed length, so finishing does not read the whole file again. */
+	if (confirmed == 0) {
+		crypto_hash_sha256_init(&hs);
+		has_state = 1;
+	}
+	if (has_state)
+		crypto_hash_sha256_update(&hs, (const uint8_t *)r->body, r->len);
 	confirmed += (int64_t)r->len;
-	if (syncstore_upload_advance(s->st, r->box, r->sha, confirmed, (int64_t)r->len, now) < 0)
+	if (syncstore_upload_advance(s->st, r->box, r->sha, confirmed, (int64_t)r->len,
+	    has_state ? &hs : NULL, sizeof hs, now) < 0)
 		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
 	log_debug("box %s: upload %s: chunk at %" PRId64 " (%zu bytes)", r->box, r->sha,
 	    r->offset, r->len);
@@ -547,7 +567,10 @@ h_rec_finish(struct srv *s, struct req *r)
 	char err[256], part[PATH_MAX], rel[512], dst[PATH_MAX], safe[80];
 	char hex[SYNCPROTO_SHA_HEX + 1];
 	int64_t confirmed, size = 0, now = now_ns() / 1000000000;
-	int complete, rc;
+	crypto_hash_sha256_state hs;
+	uint8_t digest[crypto_hash_sha256_BYTES];
+	struct stat sb;
+	int complete, rc, has_state = 0;
 	struct reply rep;
 
 	if (recv_parse_finish(r->body, r->len, &root, &f, err, sizeof err) != 0)
@@ -557,7 +580,7 @@ h_rec_finish(struct srv *s, struct req *r)
 		    (json_int_t)f.bytes, "status", "duplicate"));
 		goto out;
 	}
-	if ((rc = upload_state(s, r, &confirmed, &complete)) < 0) {
+	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0) {
 		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
 		goto out;
 	}
@@ -566,13 +589,20 @@ h_rec_finish(struct srv *s, struct req *r)
 		goto out;
 	}
 	part_path(s, r->box, r->sha, part, sizeof part);
-	if ((rc = file_sha256(part, hex, &size)) < 0 || size != f.bytes ||
-	    strcmp(hex, r->sha) != 0) {
+	if (has_state && stat(part, &sb) == 0) {
+		crypto_hash_sha256_final(&hs, digest);
+		sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+		size = sb.st_size;
+		rc = 0;
+	} else {
+		rc = file_sha256(part, hex, &size);
+	}
+	if (rc < 0 || size != f.bytes || strcmp(hex, r->sha) != 0) {
 		/* Not what the box said it sent: drop it so the next try is clean. */
 		log_warnx("box %s: recording %s refused: content hash is %s", r->box, r->sha,
 		    rc < 0 ? strerror(-rc) : hex);
 		unlink(part);
-		syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, now);
+		syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, NULL, 0, now);
 		rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "hash mismatch: the host received "
 		    "other bytes than the recording's SHA-256; send it again");
 		goto out;
@@ -705,6 +735,44 @@ out:
 	return rep;
 }
 
+/* ---- the benchmark sink ---- */
+
+static enum MHD_Result
+bench_start(struct srv *s, struct req *r)
+{
+	char path[PATH_MAX];
+
+	r->route = R_BENCH;
+	snprintf(path, sizeof path, "%s/incoming", s->st->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/incoming/bench.sink", s->st->dir);
+	r->sink_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	return r->sink_fd < 0 ? MHD_NO : MHD_YES;
+}
+
+/* Streams the body to disk, hashing it, like an upload does. */
+static enum MHD_Result
+bench_data(struct MHD_Connection *c, struct req *r, const char *data, size_t *len)
+{
+	char hex[SYNCPROTO_SHA_HEX + 1];
+	uint8_t sha[crypto_hash_sha256_BYTES];
+
+	if (*len) {
+		if (write(r->sink_fd, data, *len) != (ssize_t)*len)
+			return MHD_NO;
+		crypto_hash_sha256_update(&r->h, (const uint8_t *)data, *len);
+		r->sink_bytes += (int64_t)*len;
+		*len = 0;
+		return MHD_YES;
+	}
+	if (fdatasync(r->sink_fd) != 0)
+		return MHD_NO;
+	crypto_hash_sha256_final(&r->h, sha);
+	sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:I, s:s}", "bytes",
+	    (json_int_t)r->sink_bytes, "sha256", hex));
+}
+
 /* ---- the access handler ---- */
 
 static enum MHD_Result
@@ -725,7 +793,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*con_cls = r;
 		client_addr(c, r->addr, sizeof r->addr);
 		crypto_hash_sha256_init(&r->h);
+		r->sink_fd = -1;
 		r->route = route_of(method, url, r);
+		if (s->bench_sink && strcmp(method, "PUT") == 0 && strcmp(url, "/bench/sink") == 0)
+			return bench_start(s, r);
 		r->max = route_max(r->route);
 		if (r->route == R_NONE || read_headers(c, r) != 0)
 			return unauthorized(c);
@@ -739,6 +810,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			return MHD_NO;
 		return MHD_YES;
 	}
+	if (r->route == R_BENCH)
+		return bench_data(c, r, upload, upload_len);
 	if (*upload_len) {
 		/* A body over the limit ends the connection: nothing is stored. */
 		if (*upload_len > r->max - r->len)
@@ -787,6 +860,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct req *r = *con_cls;
 
 	if (r) {
+		if (r->sink_fd >= 0)
+			close(r->sink_fd);
 		free(r->body);
 		free(r);
 	}
@@ -811,12 +886,13 @@ receive_defaults(struct receive_opts *o)
 	o->max_conns = 64;
 	o->per_ip = 8;
 	o->timeout_s = 60;
+	o->bench_sink = 0;
 }
 
 int
 receive_run(struct store *st, const struct receive_opts *o)
 {
-	struct srv s = { st };
+	struct srv s = { st, o->bench_sink };
 	struct MHD_Daemon *d = NULL;
 	struct sockaddr_in sa;
 	uint8_t *cert = NULL, *key = NULL;

@@ -17,6 +17,10 @@ struct receive_opts {
 	int max_conns;		/* all clients */
 	int per_ip;		/* one address */
 	int timeout_s;		/* idle connection */
+	/* Benchmark only (bench/sync_upload.sh): an unauthenticated
+	 * PUT /bench/sink that writes the body to DIR/incoming/bench.sink and
+	 * fsyncs it, the baseline curl is timed against. Off unless asked. */
+	int bench_sink;
 };
 
 /* Fills the defaults. */

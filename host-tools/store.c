@@ -87,7 +87,7 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE box_uploads(device_id TEXT NOT NULL, sha256 TEXT NOT NULL,"
 	"  confirmed INTEGER NOT NULL, received_bytes INTEGER NOT NULL DEFAULT 0,"
 	"  chunks INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL,"
-	"  completed_at INTEGER, PRIMARY KEY (device_id, sha256));"
+	"  completed_at INTEGER, hash_state BLOB, PRIMARY KEY (device_id, sha256));"
 	"CREATE TABLE box_manifests(device_id TEXT NOT NULL,"
 	"  session_uid TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,"
 	"  trusted_comment TEXT NOT NULL, received_at INTEGER NOT NULL,"

@@ -250,18 +250,20 @@ synccmd_serve(struct store *st, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "bench-sink", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char args[] = "[--listen ADDR:PORT]";
+	static const char args[] = "[--listen ADDR:PORT] [--bench-sink]";
 	struct receive_opts o;
 	char addr[64] = "0.0.0.0", url[SYNCPROTO_URL_MAX + 1];
 	int ch, port = 0;
 
 	receive_defaults(&o);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "l:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:Bh", lo, NULL)) != -1) {
 		switch (ch) {
+		case 'B': o.bench_sink = 1; break;
 		case 'l':
 			if (parse_listen(optarg, addr, sizeof addr, &port) != 0)
 				return usage("serve", args);

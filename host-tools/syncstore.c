@@ -483,7 +483,8 @@ syncstore_record_has(struct store *st, const char *box, const char *kind,
 
 int
 syncstore_upload_get(struct store *st, const char *box, const char *sha,
-    int64_t *confirmed, int *complete, int *exists)
+    int64_t *confirmed, int *complete, int *exists, void *state, size_t statelen,
+    int *has_state)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
@@ -491,8 +492,10 @@ syncstore_upload_get(struct store *st, const char *box, const char *sha,
 	*confirmed = 0;
 	*complete = 0;
 	*exists = 0;
-	if ((rc = store_prepare(st, "SELECT confirmed, completed_at FROM box_uploads"
-	    " WHERE device_id = ? AND sha256 = ?", &q)) < 0)
+	if (has_state)
+		*has_state = 0;
+	if ((rc = store_prepare(st, "SELECT confirmed, completed_at, hash_state FROM"
+	    " box_uploads WHERE device_id = ? AND sha256 = ?", &q)) < 0)
 		return rc;
 	bind_text(q, 1, box);
 	bind_text(q, 2, sha);
@@ -501,6 +504,10 @@ syncstore_upload_get(struct store *st, const char *box, const char *sha,
 		*exists = 1;
 		*confirmed = sqlite3_column_int64(q, 0);
 		*complete = sqlite3_column_type(q, 1) != SQLITE_NULL;
+		if (state && has_state && sqlite3_column_bytes(q, 2) == (int)statelen) {
+			memcpy(state, sqlite3_column_blob(q, 2), statelen);
+			*has_state = 1;
+		}
 		rc = 0;
 	} else {
 		rc = rc == SQLITE_DONE ? 0 : -EIO;
@@ -511,15 +518,15 @@ syncstore_upload_get(struct store *st, const char *box, const char *sha,
 
 int
 syncstore_upload_advance(struct store *st, const char *box, const char *sha,
-    int64_t confirmed, int64_t chunk, int64_t now)
+    int64_t confirmed, int64_t chunk, const void *state, size_t statelen, int64_t now)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
 
 	if ((rc = store_prepare(st, "INSERT INTO box_uploads(device_id, sha256, confirmed,"
-	    " received_bytes, chunks, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " received_bytes, chunks, started_at, hash_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 	    " ON CONFLICT(device_id, sha256) DO UPDATE SET confirmed = ?3,"
-	    " received_bytes = received_bytes + ?4, chunks = chunks + ?5", &q)) < 0)
+	    " received_bytes = received_bytes + ?4, chunks = chunks + ?5, hash_state = ?7", &q)) < 0)
 		return rc;
 	bind_text(q, 1, box);
 	bind_text(q, 2, sha);
@@ -527,6 +534,10 @@ syncstore_upload_advance(struct store *st, const char *box, const char *sha,
 	sqlite3_bind_int64(q, 4, chunk);
 	sqlite3_bind_int64(q, 5, chunk > 0 ? 1 : 0);
 	sqlite3_bind_int64(q, 6, now);
+	if (state)
+		sqlite3_bind_blob(q, 7, state, (int)statelen, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, 7);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;

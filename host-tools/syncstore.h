@@ -55,11 +55,15 @@ int syncstore_record_has(struct store *, const char *box, const char *kind,
     const char *key, const char *sha256);
 
 /* ---- recording uploads ---- */
-/* The confirmed length of an upload; 0 and *exists = 0 when none started. */
+/* The confirmed length of an upload; 0 and *exists = 0 when none started.
+ * state (may be NULL) gets the SHA-256 state over the confirmed bytes;
+ * *has_state = 0 when there is none (start from the file). */
 int syncstore_upload_get(struct store *, const char *box, const char *sha256,
-    int64_t *confirmed, int *complete, int *exists);
+    int64_t *confirmed, int *complete, int *exists, void *state, size_t statelen,
+    int *has_state);
+/* Moves the confirmed length (with the hash state over it, or NULL). */
 int syncstore_upload_advance(struct store *, const char *box, const char *sha256,
-    int64_t confirmed, int64_t chunk_len, int64_t now);
+    int64_t confirmed, int64_t chunk_len, const void *state, size_t statelen, int64_t now);
 int syncstore_upload_complete(struct store *, const char *box, const char *sha256,
     int64_t now);
 /* 0 when box uploaded a recording with this hash and size; -ENOENT if not. */

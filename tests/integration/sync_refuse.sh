@@ -181,6 +181,16 @@ check_fails "a setup code from a newer notewell is refused" "$BIN/notewellctl" -
 check_eq "... neither is stored as a scan" 0 "$(sqlite3 "$D3/journal.db" 'SELECT count(*) FROM scans')"
 check "... both are in the audit log" sh -c "[ \"\$(sqlite3 '$D3/journal.db' \"SELECT count(*) FROM events WHERE kind = 'setup-rejected'\")\" = 2 ]"
 
+# A recording changed on disk after the recorder sealed it with its hash:
+# the host refuses the bytes, the box finds out and stops sending it.
+ctl2 session start --uid s2 >/dev/null
+add_recording "$D2" s2 sealed.opus 40000
+ctl2 session stop >/dev/null
+head -c 40000 /dev/urandom >"$D2/recordings/sealed.opus"
+ctl2 sync >/dev/null
+check "a recording that no longer matches its sealed hash is not accepted" wait_for 15 last_err "$D2" "no longer matches"
+check_eq "... and the host stored none of it" 0 "$(hsql "SELECT count(*) FROM recordings WHERE device_id = '$box2'")"
+
 # After enrollment, the host's TLS key changes (or an impostor answers):
 # box 2 refuses to send anything.
 base=$(counts)
