@@ -144,6 +144,7 @@ cmd_session(struct daemon *d, json_t *req)
 		journal_event(d->journal, "session-stop", detail, &now);
 		log_info("session %lld stopped", (long long)d->session_id);
 		d->session_id = 0;
+		sync_kick(d->sync);	/* a closed session is worth sending now */
 		return json_pack("{s:b, s:o}", "ok", 1, "session", s);
 	}
 	return ctl_error("session action must be start or stop");
