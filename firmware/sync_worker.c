@@ -7,6 +7,8 @@
  * is a process.
  */
 #include "sync_worker.h"
+#include "schedule.h"
+#include "ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -819,6 +821,86 @@ retention(struct syncw *w)
 	return freed;
 }
 
+/* ---- the room's schedule, pulled from the host ---- */
+
+/* Writes path atomically: temp file, fsync, rename, fsync the folder, so a
+ * power cut leaves the old schedule or the new one. */
+static int
+write_atomic(const char *dir, const char *path, const char *data, size_t len)
+{
+	char tmp[4300];
+	int fd, dfd, rc = 0;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0)
+		rc = -errno ? -errno : -EIO;
+	close(fd);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* The host is the source of the room's agenda. A schedule that does not
+ * parse is not written: the box keeps the one it has. */
+static enum cycle
+pull_schedule(struct syncw *w)
+{
+	struct synchttp_reply r = { 0 };
+	struct schedule *sched = NULL;
+	char err[256], path[4200], *old = NULL;
+	enum cycle ret = CYCLE_FAIL;
+	size_t oldlen = 0;
+	FILE *f;
+	int rc;
+
+	rc = synchttp_request(&w->http, "GET", "/v1/schedule", NULL, NULL, 0, &r, err, sizeof err);
+	if (rc < 0 || r.status != 200) {
+		http_problem(w, "fetching the schedule", rc, err, &r);
+		goto out;
+	}
+	if (!(sched = calloc(1, sizeof *sched)) ||
+	    schedule_parse(sched, r.body, r.len, 0, 0, err, sizeof err) != 0) {
+		set_error(w, "the host's schedule is not valid: %s", sched ? err : "no memory");
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/schedule.json", w->dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		old = malloc(r.len + 1);
+		if (old)
+			oldlen = fread(old, 1, r.len + 1, f);
+		fclose(f);
+	}
+	ret = CYCLE_IDLE;
+	if (old && oldlen == r.len && memcmp(old, r.body, r.len) == 0)
+		goto out;
+	if ((rc = write_atomic(w->dir, path, r.body, r.len)) != 0) {
+		set_error(w, "cannot write %s: %s", path, strerror(-rc));
+		ret = CYCLE_FAIL;
+		goto out;
+	}
+	/* Tell the daemon; if it is busy or gone it reads the file at start. */
+	json_t *req = json_pack("{s:s}", "cmd", "schedule");
+	json_t *rep = req ? ctl_call(w->dir, req, err, sizeof err) : NULL;
+	json_decref(req);
+	json_decref(rep);
+out:
+	free(old);
+	free(sched);
+	synchttp_reply_free(&r);
+	return ret;
+}
+
 /* ---- one round ---- */
 
 static enum cycle
@@ -857,6 +939,8 @@ cycle(struct syncw *w)
 	while ((c = push_records(w)) == CYCLE_MORE)
 		;
 	if (c == CYCLE_FAIL || push_manifests(w) == CYCLE_FAIL)
+		return CYCLE_FAIL;
+	if (pull_schedule(w) == CYCLE_FAIL)
 		return CYCLE_FAIL;
 	w->last_ok_ns = wall_now(w);
 	if (w->nrefused == 0 && w->bad_files == 0)

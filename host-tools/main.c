@@ -21,6 +21,7 @@
 #include "redact.h"
 #include "simfeed.h"
 #include "store.h"
+#include "schedout.h"
 #include "synccmd.h"
 
 struct ctx {
@@ -327,6 +328,31 @@ cmd_unmatched(struct ctx *c, int argc, char **argv)
 }
 
 static int
+cmd_schedule(struct ctx *c, int argc, char **argv)
+{
+	json_t *j;
+	char *out;
+
+	if (want_help(argc, argv)) {
+		cmd_usage("schedule");
+		return 0;
+	}
+	if (argc != 2)
+		return cmd_usage("schedule");
+	if (open_store(c) < 0)
+		return 1;
+	if (!(j = schedout_room(&c->st, argv[1]))) {
+		fprintf(stderr, "notewell: schedule: cannot read the agenda\n");
+		return 1;
+	}
+	out = json_dumps(j, JSON_INDENT(2));
+	printf("%s\n", out);
+	free(out);
+	json_decref(j);
+	return 0;
+}
+
+static int
 cmd_simfeed(struct ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -388,6 +414,7 @@ static const struct cmd main_cmds[] = {
 	{ "redact", cmd_redact, "PERSON --reason TEXT",
 	    "remove a person (badge id, e-mail or datatracker id) from publication" },
 	{ "unmatched", cmd_unmatched, "", "list scans of unknown badges (never published)" },
+	{ "schedule", cmd_schedule, "ROOM", "the room's schedule as its box receives it (JSON)" },
 	{ "sim-feed", cmd_simfeed, "[--session UID] [--recording FILE.opus]\n"
 	    "             [--notice FILE [--notice-url URL]] SCANS",
 	    "testing/simulation only: add scans as if a box had synced them" },

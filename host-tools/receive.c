@@ -9,6 +9,7 @@
  * event-driven thread while others are served.
  */
 #include "receive.h"
+#include "schedout.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -45,6 +46,7 @@ enum route {
 	R_REC_STATUS,	/* GET  /v1/recordings/SHA */
 	R_REC_DATA,	/* PUT  /v1/recordings/SHA/data/OFFSET */
 	R_REC_FINISH,	/* POST /v1/recordings/SHA/finish */
+	R_SCHEDULE,	/* GET  /v1/schedule: the box's room's sessions */
 	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
 };
 
@@ -167,6 +169,8 @@ route_of(const char *method, const char *url, struct req *r)
 		return R_RECORDS;
 	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/manifests") == 0)
 		return R_MANIFEST;
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/v1/schedule") == 0)
+		return R_SCHEDULE;
 	if (strncmp(url, rec, sizeof rec - 1) != 0)
 		return R_NONE;
 	p = url + sizeof rec - 1;
@@ -197,6 +201,7 @@ route_max(enum route r)
 	case R_REC_DATA: return MAX_CHUNK_BODY;
 	case R_REC_FINISH: return RECV_MAX_FINISH_BODY;
 	case R_REC_STATUS:
+	case R_SCHEDULE:
 	case R_BENCH:
 	case R_NONE: return 0;
 	}
@@ -773,6 +778,21 @@ bench_data(struct MHD_Connection *c, struct req *r, const char *data, size_t *le
 	    (json_int_t)r->sink_bytes, "sha256", hex));
 }
 
+/* The schedule of the room the box was enrolled for. */
+static struct reply
+h_schedule(struct srv *s, struct req *r)
+{
+	char room[256];
+	json_t *j;
+
+	if (schedout_device_room(s->st, r->box, room, sizeof room) != 0)
+		return (struct reply){ MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "error", "no room") };
+	if (!(j = schedout_room(s->st, room)))
+		return (struct reply){ MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    json_pack("{s:s}", "error", "cannot read the agenda") };
+	return (struct reply){ MHD_HTTP_OK, j };
+}
+
 /* ---- the access handler ---- */
 
 static enum MHD_Result
@@ -848,6 +868,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	case R_REC_DATA: rep = h_rec_data(s, r); break;
 	case R_REC_FINISH: rep = h_rec_finish(s, r); break;
 	case R_MANIFEST: rep = h_manifest(s, r); break;
+	case R_SCHEDULE: rep = h_schedule(s, r); break;
 	default: return unauthorized(c);
 	}
 	return send_json(c, rep.status, rep.json);
