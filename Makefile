@@ -22,6 +22,10 @@ CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter 
            $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
 FW_LDLIBS = $(shell $(PKG_CONFIG) --libs $(FW_PKGS) 2>/dev/null) -lm
+# The native (sim) build finds the shipped notices in this tree; the image
+# overrides it with the path the image installs them to.
+NOTICE_DIR ?= $(CURDIR)/board/notices
+CFLAGS  += -DNW_DEFAULT_NOTICE_DIR='"$(NOTICE_DIR)"'
 SAN     ?=
 CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
@@ -75,7 +79,9 @@ unit-test: all $(UNIT_BIN)
 # other *.mk files add to TEST_STAGES. tests/run-all prints the closing
 # "N passed, N failed" line over all of them.
 TEST_STAGES =
--include tests/fuzz/fuzz.mk board/qemu-virt/image.mk bench/bench.mk tests/san.mk
+BENCH_TARGETS =
+-include tests/fuzz/fuzz.mk board/qemu-virt/image.mk bench/bench.mk bench/suite.mk tests/san.mk
+bench: $(BENCH_TARGETS)
 test:
 	@board/deps.sh test
 	@$(MAKE) --no-print-directory all

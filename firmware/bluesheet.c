@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "badge.h"
 #include "daemon.h"
 #include "log.h"
 #include "sync.h"
@@ -18,37 +19,6 @@
  * the moment they sign. */
 #define SIGNED_IN_MSG "Signed in. Your name and affiliation will be published " \
 	"in the proceedings blue sheet."
-
-static int
-charset_has(const char *set, unsigned char c)
-{
-	for (const char *p = set; *p; p++) {
-		if (p[1] == '-' && p[2]) {
-			if (c >= (unsigned char)p[0] && c <= (unsigned char)p[2])
-				return 1;
-			p += 2;
-		} else if ((unsigned char)*p == c) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Describes why code is not a badge, or returns NULL when it is one. */
-static const char *
-badge_problem(const struct config *cfg, const char *code)
-{
-	size_t n = strlen(code);
-
-	if (n < (size_t)cfg->badge_min_len)
-		return "too short";
-	if (n > (size_t)cfg->badge_max_len)
-		return "too long";
-	for (const char *p = code; *p; p++)
-		if (!charset_has(cfg->badge_charset, (unsigned char)*p))
-			return "contains characters a badge does not have";
-	return NULL;
-}
 
 /* A printable, bounded copy of untrusted input for the audit log. */
 static void
@@ -71,21 +41,32 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 {
 	struct journal_scan s = { 0 };
 	char detail[512], clean[160];
-	const char *why;
+	const char *why, *payload = NULL;
+	enum badge_status st;
 	int rc;
 
-	/* Enrollment codes come in through the same scanner; they are the
-	 * sync module's, never a scan. */
+	/* Enrollment codes come in through the same path; they are the sync
+	 * module's, never a scan, and are never logged (a live token), even
+	 * when malformed. */
 	if (syncproto_is_setup(d->cfg.setup_prefix, code))
 		return sync_setup_scan(d, code, source, msg, msglen);
 	nwclock_now(&d->clock, &s.at);
-	if ((why = badge_problem(&d->cfg, code)) != NULL) {
+	st = badge_check(&d->badge, code, strlen(code), &payload);
+	if (st == BADGE_SETUP) {
+		/* An enrollment code is never a blue-sheet entry. */
+		snprintf(detail, sizeof detail, "source=%s", source);
+		journal_event(d->journal, "setup-code", detail, &s.at);
+		return bluesheet_setup_code(d, payload, msg, msglen);
+	}
+	if (st != BADGE_VALID) {
+		why = badge_strerror(st);
 		sanitize(code, clean, sizeof clean);
 		snprintf(detail, sizeof detail, "source=%s reason=%s code=\"%s\"", source, why, clean);
 		journal_event(d->journal, "scan-rejected", detail, &s.at);
 		snprintf(msg, msglen, "Not a badge (%s). Please try again.", why);
 		d->scans_rejected++;
 		snprintf(d->last_scan, sizeof d->last_scan, "Not a badge - try again");
+		d->last_scan_ok = 0;
 		d->board.ack(&d->board, 0, msg);
 		return -EINVAL;
 	}
@@ -102,14 +83,33 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 		snprintf(msg, msglen, "Could not record your scan (%s). Please tell the staff.",
 		    rc == -ENOSPC ? "storage full" : "storage error");
 		snprintf(d->last_scan, sizeof d->last_scan, "Scan not recorded - see staff");
+		d->last_scan_ok = 0;
 		d->board.ack(&d->board, 0, msg);
 		return rc;
 	}
 	d->scans_ok++;
 	snprintf(msg, msglen, "%s", SIGNED_IN_MSG);
 	snprintf(d->last_scan, sizeof d->last_scan, "Signed in");
+	d->last_scan_ok = 1;
 	d->board.ack(&d->board, 1, msg);
 	return 0;
+}
+
+/* A setup code from the scanner path (payload: the code without its
+ * prefix) goes to enrollment. */
+int
+bluesheet_setup_code(struct daemon *d, const char *payload, char *msg, size_t msglen)
+{
+	char code[SYNCPROTO_SETUP_MAX + 64];
+
+	if ((size_t)snprintf(code, sizeof code, "%s%s", d->cfg.setup_prefix, payload) >=
+	    sizeof code) {
+		snprintf(msg, msglen, "Setup code not accepted: %s.",
+		    syncproto_strerror(SYNCPROTO_ERR_LENGTH));
+		d->board.ack(&d->board, 0, msg);
+		return -EINVAL;
+	}
+	return sync_setup_scan(d, code, "scanner", msg, msglen);
 }
 
 static void

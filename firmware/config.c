@@ -1,58 +1,114 @@
 #include "config.h"
 
+#include "badge.h"
+#include "nwtime.h"
+#include "scanner.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static int
+check_charset(const char *v, char *err, size_t errlen)
+{
+	struct badge_config b;
+
+	if (badge_config_init(&b, 1, 64, v, NULL, 0) != BADGE_VALID) {
+		snprintf(err, errlen, "badge_charset '%s' is not a valid character class "
+		    "(printable ASCII, ascending ranges, '-' last)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_scanner_ids(const char *v, char *err, size_t errlen)
+{
+	struct scanner_ids ids;
+
+	if (scanner_ids_parse(&ids, v) != 0) {
+		snprintf(err, errlen, "scanner_ids '%s' is not a list of VID:PID (hex, PID may be *)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_prefix(const char *v, char *err, size_t errlen)
+{
+	struct badge_config b;
+
+	if (badge_config_init(&b, 1, 64, NULL, v, 0) != BADGE_VALID) {
+		snprintf(err, errlen, "setup_prefix '%s' must be short printable ASCII", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_time(const char *v, char *err, size_t errlen)
+{
+	int64_t t;
+
+	if (*v && nwtime_parse(v, &t) != 0) {
+		snprintf(err, errlen, "'%s' is not an RFC 3339 time (e.g. 2026-03-16T09:00:00Z)", v);
+		return -1;
+	}
+	return 0;
+}
+
 #define S(f) CONFIG_T_STRING, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, NULL
 #define I(f, lo, hi) CONFIG_T_INT, offsetof(struct config, f), sizeof(int), lo, hi, NULL
 #define E(f, ch) CONFIG_T_ENUM, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, ch
 
 const struct config_key config_keys[] = {
-	{ "board", E(board, "sim|qemu-virt|rpi4"), "sim", "board support to use" },
-	{ "room", S(room), "", "room name as in the agenda" },
-	{ "meeting", S(meeting), "", "meeting name, e.g. ietf125" },
-	{ "device_name", S(device_name), "", "human name of this box" },
-	{ "scanner_ids", S(scanner_ids),
-	  "0627:0001,05e0:1200,0c2e:0b61,05f9:2206,1eab:1a03",
-	  "USB VID:PID list of badge scanners" },
-	{ "scanner_fifo", S(scanner_fifo), "", "sim board: pipe of raw HID reports" },
-	{ "keyboard_layout", E(keyboard_layout, "us|de|fr"), "us", "scanner keyboard layout" },
-	{ "scan_timeout_ms", I(scan_timeout_ms, 20, 10000), "500", "drop a half-typed code after this" },
-	{ "badge_min_len", I(badge_min_len, 1, 128), "4", "shortest valid badge code" },
-	{ "badge_max_len", I(badge_max_len, 1, 128), "64", "longest valid badge code" },
-	{ "badge_charset", S(badge_charset), "A-Za-z0-9-_.", "characters a badge code may use" },
-	{ "setup_prefix", S(setup_prefix), "NWSETUP:", "prefix of enrollment codes" },
-	{ "audio_source", S(audio_source), "", "alsa:DEVICE or file:PATH.wav" },
-	{ "audio_pace", E(audio_pace, "realtime|fast"), "realtime", "file source pacing" },
-	{ "audio_rate", I(audio_rate, 8000, 48000), "48000", "capture rate in Hz" },
-	{ "audio_channels", I(audio_channels, 1, 2), "1", "capture channels" },
-	{ "opus_bitrate", I(opus_bitrate, 6000, 256000), "32000", "Opus bitrate in b/s" },
-	{ "opus_complexity", I(opus_complexity, 0, 10), "5", "Opus encoder complexity" },
-	{ "preroll_s", I(preroll_s, 0, 3600), "60", "start recording this early" },
-	{ "postroll_s", I(postroll_s, 0, 3600), "60", "stop recording this late" },
-	{ "silence_dbfs", I(silence_dbfs, -120, 0), "-50", "silence alarm threshold" },
-	{ "silence_s", I(silence_s, 1, 3600), "60", "silence alarm after this long" },
-	{ "disk_reserve_mb", I(disk_reserve_mb, 0, 1 << 20), "200", "stop recording below this free space" },
-	{ "display", E(display, "png|fb|none"), "png", "screen backend" },
-	{ "display_size", S(display_size), "800x480", "screen size for the png backend" },
-	{ "fb_device", S(fb_device), "/dev/fb0", "framebuffer device" },
-	{ "font_dir", S(font_dir), "/usr/share/fonts/truetype/dejavu", "folder with DejaVuSans.ttf" },
-	{ "notice_dir", S(notice_dir), "", "folder of consent notices" },
-	{ "clock_synced", I(clock_synced, -1, 1), "-1", "-1 ask the kernel; 0/1 force" },
-	{ "sync_url", S(sync_url), "", "host URL (set by enrollment)" },
-	{ "heartbeat_s", I(heartbeat_s, 5, 3600), "30", "status push interval" },
+	{ "board", E(board, "sim|qemu-virt|rpi4"), "sim", "board support to use", NULL },
+	{ "room", S(room), "", "room name as in the agenda", NULL },
+	{ "meeting", S(meeting), "", "meeting name, e.g. ietf125", NULL },
+	{ "device_name", S(device_name), "", "human name of this box", NULL },
+	{ "scanner_ids", S(scanner_ids), "0627:0001 05e0:1200 0c2e:* 05f9:*",
+	  "USB VID:PID list of badge scanners (* matches any PID)", check_scanner_ids },
+	{ "scanner_fifo", S(scanner_fifo), "", "sim board: pipe of raw HID reports", NULL },
+	{ "keyboard_layout", E(keyboard_layout, "us|de|fr"), "us", "scanner keyboard layout", NULL },
+	{ "scan_timeout_ms", I(scan_timeout_ms, 20, 10000), "500", "drop a half-typed code after this", NULL },
+	{ "badge_min_len", I(badge_min_len, 1, 128), "4", "shortest valid badge code", NULL },
+	{ "badge_max_len", I(badge_max_len, 1, 128), "64", "longest valid badge code", NULL },
+	{ "badge_charset", S(badge_charset), "A-Za-z0-9-", "characters a badge code may use (a class: ranges and '-' last)", check_charset },
+	{ "badge_max_run", I(badge_max_run, 0, 128), "8", "longest run of one character (0: any)", NULL },
+	{ "setup_prefix", S(setup_prefix), "NWSETUP:", "prefix of enrollment codes", check_prefix },
+	{ "audio_source", S(audio_source), "", "alsa:DEVICE or file:PATH.wav", NULL },
+	{ "audio_pace", E(audio_pace, "realtime|fast"), "realtime", "file source pacing", NULL },
+	{ "audio_rate", I(audio_rate, 8000, 48000), "48000", "capture rate in Hz", NULL },
+	{ "audio_channels", I(audio_channels, 1, 2), "1", "capture channels", NULL },
+	{ "opus_bitrate", I(opus_bitrate, 6000, 256000), "32000", "Opus bitrate in b/s", NULL },
+	{ "opus_complexity", I(opus_complexity, 0, 10), "5", "Opus encoder complexity", NULL },
+	{ "preroll_s", I(preroll_s, 0, 3600), "60", "start recording this early", NULL },
+	{ "postroll_s", I(postroll_s, 0, 3600), "60", "stop recording this late", NULL },
+	{ "silence_dbfs", I(silence_dbfs, -120, 0), "-50", "silence alarm threshold", NULL },
+	{ "silence_s", I(silence_s, 1, 3600), "60", "silence alarm after this long", NULL },
+	{ "disk_reserve_mb", I(disk_reserve_mb, 0, 1 << 20), "200", "stop recording below this free space", NULL },
+	{ "audio_loop", I(audio_loop, 0, 1), "0", "file source: loop at the end (sim)", NULL },
+	{ "sim_clock_start", S(sim_clock_start), "", "sim: virtual clock starting at this RFC 3339 time", check_time },
+	{ "display", E(display, "png|fb|none"), "png", "screen backend", NULL },
+	{ "display_size", S(display_size), "800x480", "screen size for the png backend", NULL },
+	{ "fb_device", S(fb_device), "/dev/fb0", "framebuffer device", NULL },
+	{ "font_dir", S(font_dir), "/usr/share/fonts/truetype/dejavu", "folder with DejaVuSans.ttf", NULL },
+	{ "notice_dir", S(notice_dir), "", "folder of consent notices", NULL },
+	{ "clock_synced", I(clock_synced, -1, 1), "-1", "-1 ask the kernel; 0/1 force", NULL },
+	{ "sync_url", S(sync_url), "", "host URL (set by enrollment)", NULL },
+	{ "heartbeat_s", I(heartbeat_s, 5, 3600), "30", "status push interval", NULL },
 	{ "sync_chunk_kb", I(sync_chunk_kb, 16, 8192), "4096",
-	  "recording upload chunk size in KiB (each is fsynced and acknowledged)" },
+	  "recording upload chunk size in KiB (each is fsynced and acknowledged)", NULL },
 	{ "sync_rate_kbps", I(sync_rate_kbps, 0, 10000000), "0",
-	  "cap on upload speed in kB/s so sync leaves the room network usable; 0 no cap" },
+	  "cap on upload speed in kB/s so sync leaves the room network usable; 0 no cap", NULL },
 	{ "sync_retry_max_s", I(sync_retry_max_s, 1, 86400), "300",
-	  "longest wait between sync attempts (exponential backoff with jitter)" },
+	  "longest wait between sync attempts (exponential backoff with jitter)", NULL },
 	{ "retention_free_mb", I(retention_free_mb, 0, 1 << 24), "1024",
-	  "delete recordings the host has confirmed while free space is below this; 0 never" },
-	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL },
+	  "delete recordings the host has confirmed while free space is below this; 0 never",
+	  NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 
 static const struct config_key *
@@ -107,6 +163,8 @@ config_set(struct config *cfg, const char *key, const char *value, char *err, si
 			snprintf(err, errlen, "%s is too long (at most %zu bytes)", key, k->size - 1);
 			return -EINVAL;
 		}
+		if (k->check && k->check(value, err, errlen) != 0)
+			return -EINVAL;
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
 	case CONFIG_T_INT:

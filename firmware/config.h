@@ -23,6 +23,7 @@ struct config {
 	int badge_min_len;
 	int badge_max_len;
 	char badge_charset[CONFIG_STR];
+	int badge_max_run;
 	char setup_prefix[32];
 	/* audio */
 	char audio_source[256];		/* alsa:DEVICE | file:PATH.wav */
@@ -36,6 +37,8 @@ struct config {
 	int silence_dbfs;
 	int silence_s;
 	int disk_reserve_mb;
+	int audio_loop;			/* file source: start again at the end */
+	char sim_clock_start[40];	/* sim: virtual clock from this time */
 	/* screen */
 	char display[16];		/* png | fb | none */
 	char display_size[16];		/* WIDTHxHEIGHT */
@@ -64,6 +67,8 @@ struct config_key {
 	const char *choices;	/* enums: "a|b|c" */
 	const char *defval;
 	const char *help;
+	/* Optional check of a value beyond its type: 0 or an error message. */
+	int (*check)(const char *value, char *err, size_t errlen);
 };
 
 extern const struct config_key config_keys[];

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "recording.h"
+#include "schedule.h"
 #include "sync.h"
 
 /* One daemon per data folder: a second one would interleave two sessions'
@@ -38,6 +40,21 @@ lock_datadir(struct daemon *d, char *err, size_t errlen)
 	if (ftruncate(d->lock_fd, 0) != 0 || pwrite(d->lock_fd, pid, len, 0) != len)
 		log_warn("cannot write pid to %s", path);
 	return 0;
+}
+
+static void
+before_sleep(struct loop *l, void *arg)
+{
+	recording_tick(arg);
+	roomscreen_tick(arg);
+}
+
+/* The schedule and the screen are checked before every sleep; this timer
+ * makes sure there is a wake-up often enough for the level meter. */
+static void
+on_second(struct loop *l, void *arg)
+{
+	loop_add_timer(l, 250, on_second, arg);
 }
 
 static void
@@ -68,12 +85,11 @@ cmd_status(struct daemon *d)
 {
 	struct nw_stamp now;
 	char when[40];
-
-	json_t *r;
+	json_t *o;
 
 	nwclock_now(&d->clock, &now);
 	nwtime_format(now.wall_ns, when, sizeof when);
-	r = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:s, s:o, s:b, s:s, s:I}",
+	o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:I, s:i, s:s, s:o, s:b, s:s, s:I}",
 	    "ok", 1,
 	    "device_id", journal_device_id(d->journal),
 	    "board", d->board.name,
@@ -84,15 +100,18 @@ cmd_status(struct daemon *d)
 	    "badges_session", journal_count_badges(d->journal, d->session_id),
 	    "scans_ok", (json_int_t)d->scans_ok,
 	    "scans_rejected", (json_int_t)d->scans_rejected,
+	    "scanners", scanin_count(d->scanin),
 	    "last_scan", d->last_scan,
 	    "notice", d->notice_id[0] ? json_pack("{s:s, s:s}", "id", d->notice_id,
 		"sha256", d->notice_sha256) : json_null(),
 	    "clock_synced", now.synced,
 	    "time", when,
 	    "uptime_s", (json_int_t)((now.mono_ns - d->started_mono_ns) / 1000000000));
-	if (r)
-		json_object_set_new(r, "sync", sync_status_json(d->sync, d->journal, d->dir, &now));
-	return r;
+	if (o) {
+		recording_status(d, o);
+		json_object_set_new(o, "sync", sync_status_json(d->sync, d->journal, d->dir, &now));
+	}
+	return o;
 }
 
 static json_t *
@@ -101,53 +120,73 @@ cmd_session(struct daemon *d, json_t *req)
 	const char *action = json_string_value(json_object_get(req, "action"));
 	const char *uid = json_string_value(json_object_get(req, "uid"));
 	const char *title = json_string_value(json_object_get(req, "title"));
-	struct nw_stamp now;
-	char gen[64], detail[512];
-	int64_t id;
-	int rc;
+	struct journal_session cur;
+	char gen[64], err[256];
 
-	nwclock_now(&d->clock, &now);
 	if (action && strcmp(action, "start") == 0) {
-		if (d->session_id)
-			return ctl_error("a session is already open (id %lld); stop it first",
-			    (long long)d->session_id);
 		if (!uid || !*uid) {
 			char nonce[JOURNAL_NONCE_LEN + 1];
 			journal_nonce(nonce);
 			snprintf(gen, sizeof gen, "manual-%.12s", nonce);
 			uid = gen;
 		}
-		if (strlen(uid) >= sizeof(((struct journal_session *)0)->uid))
+		if (strlen(uid) >= sizeof cur.uid)
 			return ctl_error("session uid too long");
-		if (!title)
-			title = uid;
-		rc = journal_session_start(d->journal, uid, title, "manual", &now, &id);
-		if (rc == -EEXIST)
-			return ctl_error("session uid '%s' was used before", uid);
-		if (rc != 0)
-			return ctl_error("cannot start session: %s", strerror(-rc));
-		d->session_id = id;
-		snprintf(detail, sizeof detail, "id=%lld uid=%s origin=manual", (long long)id, uid);
-		journal_event(d->journal, "session-start", detail, &now);
-		log_info("session %lld (%s) started", (long long)id, uid);
+		if (session_open(d, uid, title ? title : uid, "manual", 1, err, sizeof err) != 0)
+			return ctl_error("%s", err);
 		return json_pack("{s:b, s:o}", "ok", 1, "session", session_json(d));
 	}
 	if (action && strcmp(action, "stop") == 0) {
 		if (!d->session_id)
 			return ctl_error("no session is open");
 		json_t *s = session_json(d);
-		if ((rc = journal_session_stop(d->journal, d->session_id, &now)) != 0) {
+		/* Stopping a scheduled session by hand keeps it stopped for the
+		 * rest of its slot. */
+		if (journal_session_get(d->journal, d->session_id, &cur) == 0 &&
+		    strcmp(cur.origin, "schedule") == 0)
+			snprintf(d->suppressed_uid, sizeof d->suppressed_uid, "%s", cur.uid);
+		if (session_close(d, err, sizeof err) != 0) {
 			json_decref(s);
-			return ctl_error("cannot stop session: %s", strerror(-rc));
+			return ctl_error("%s", err);
 		}
-		snprintf(detail, sizeof detail, "id=%lld", (long long)d->session_id);
-		journal_event(d->journal, "session-stop", detail, &now);
-		log_info("session %lld stopped", (long long)d->session_id);
-		d->session_id = 0;
-		sync_kick(d->sync);	/* a closed session is worth sending now */
 		return json_pack("{s:b, s:o}", "ok", 1, "session", s);
 	}
 	return ctl_error("session action must be start or stop");
+}
+
+static json_t *
+cmd_pause(struct daemon *d, int pause)
+{
+	char err[256];
+
+	if (recording_pause(d, pause, err, sizeof err) != 0)
+		return ctl_error("%s", err);
+	return json_pack("{s:b, s:s}", "ok", 1, "state", pause ? "paused" : "recording");
+}
+
+static json_t *
+cmd_clock(struct daemon *d, json_t *req)
+{
+	const char *until = json_string_value(json_object_get(req, "until"));
+	char err[256];
+	int64_t t;
+
+	if (!until || nwtime_parse(until, &t) != 0)
+		return ctl_error("clock run-until needs an RFC 3339 time");
+	if (recording_run_until(d, t, err, sizeof err) != 0)
+		return ctl_error("%s", err);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *
+cmd_schedule(struct daemon *d)
+{
+	char err[512];
+
+	if (recording_load_schedule(d, err, sizeof err) != 0)
+		return ctl_error("schedule not loaded, the old one stays: %s", err);
+	recording_tick(d);
+	return json_pack("{s:b, s:i}", "ok", 1, "sessions", d->sched ? (int)d->sched->n : 0);
 }
 
 static json_t *
@@ -222,6 +261,14 @@ handle(void *arg, const char *cmd, json_t *req)
 		return cmd_events(d, req);
 	if (strcmp(cmd, "bluesheet") == 0)
 		return cmd_bluesheet(d, req);
+	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
+		return cmd_pause(d, cmd[0] == 'p');
+	if (strcmp(cmd, "notice") == 0)
+		return roomscreen_notice_json(d);
+	if (strcmp(cmd, "clock") == 0)
+		return cmd_clock(d, req);
+	if (strcmp(cmd, "schedule") == 0)
+		return cmd_schedule(d);
 	if (strcmp(cmd, "sync") == 0)
 		return sync_ctl(d, req);
 	return ctl_error("unknown command '%s'", cmd);
@@ -247,6 +294,11 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 	if ((rc = board_init(&d->board, cfg->board)) != 0) {
 		snprintf(err, errlen, "unknown board '%s'", cfg->board);
 		return rc;
+	}
+	if (badge_config_init(&d->badge, cfg->badge_min_len, cfg->badge_max_len,
+	    cfg->badge_charset, cfg->setup_prefix, cfg->badge_max_run) != BADGE_VALID) {
+		snprintf(err, errlen, "badge settings are inconsistent (lengths, charset or prefix)");
+		return -EINVAL;
 	}
 	if ((rc = lock_datadir(d, err, errlen)) != 0)
 		return rc;
@@ -287,6 +339,19 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 	}
 	if (sync_attach(d->sync, d->loop) != 0)
 		log_warnx("sync: cannot start the worker");
+	if ((rc = roomscreen_open(d, err, errlen)) != 0)
+		return rc;
+	if ((rc = recording_init(d, err, errlen)) != 0)
+		return rc;
+	/* The notice is in force before the first scan or recording. */
+	roomscreen_tick(d);
+	loop_set_before_sleep(d->loop, before_sleep, d);
+	loop_add_timer(d->loop, 1000, on_second, d);
+	if ((rc = scanin_open(d, &d->scanin)) != 0) {
+		snprintf(err, errlen, "scanner input: %s", strerror(-rc));
+		return rc;
+	}
+	nwclock_now(&d->clock, &now);
 	journal_event(d->journal, "start", d->board.name, &now);
 	return 0;
 }
@@ -309,6 +374,10 @@ void
 daemon_free(struct daemon *d)
 {
 	sync_stop(d->sync);
+	scanin_close(d->scanin);
+	if (d->level)
+		recording_free(d);
+	roomscreen_close(d->screen);
 	ctl_close(d->ctl);
 	loop_free(d->loop);
 	journal_close(d->journal);

@@ -11,6 +11,8 @@
 
 struct journal {
 	sqlite3 *db;
+	/* Kept prepared: a scan is on the attendee's critical path. */
+	sqlite3_stmt *ins_scan;
 	int version;
 	char device_id[33];
 };
@@ -337,6 +339,7 @@ journal_close(struct journal *j)
 {
 	if (!j)
 		return;
+	sqlite3_finalize(j->ins_scan);
 	sqlite3_close_v2(j->db);
 	free(j);
 }
@@ -344,13 +347,15 @@ journal_close(struct journal *j)
 int
 journal_add_scan(struct journal *j, const struct journal_scan *s, int64_t *rowid)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
 
-	rc = sqlite3_prepare_v2(j->db,
-	    "INSERT INTO scans (nonce, badge, source, session_id, notice_id, notice_sha256,"
-	    " at_boot, at_mono_ns, at_wall_ns, at_synced) VALUES (?,?,?,?,?,?,?,?,?,?)",
-	    -1, &st, NULL);
+	if (!j->ins_scan)
+		rc = sqlite3_prepare_v3(j->db,
+		    "INSERT INTO scans (nonce, badge, source, session_id, notice_id, notice_sha256,"
+		    " at_boot, at_mono_ns, at_wall_ns, at_synced) VALUES (?,?,?,?,?,?,?,?,?,?)",
+		    -1, SQLITE_PREPARE_PERSISTENT, &j->ins_scan, NULL);
+	st = j->ins_scan;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 1, s->nonce, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
@@ -367,7 +372,10 @@ journal_add_scan(struct journal *j, const struct journal_scan *s, int64_t *rowid
 		rc = journal_bind_stamp(st, 7, &s->at);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 	if (rc != SQLITE_DONE)
 		return journal_errno(rc) ? journal_errno(rc) : -EIO;
 	if (rowid)

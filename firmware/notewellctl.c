@@ -20,6 +20,10 @@ usage(FILE *f)
 	    "  session start [--uid UID] [--title TITLE]\n"
 	    "  session stop\n"
 	    "  scan BADGE                    sign in a badge by hand\n"
+	    "  pause | resume                privacy pause of the recording\n"
+	    "  notice                        the consent notice in force: id, version, URL, SHA-256\n"
+	    "  schedule reload               load DIR/schedule.json again\n"
+	    "  clock run-until TIME          sim board: run the virtual clock to TIME\n"
 	    "  bluesheet [--session ID]      badge ids and scan counts of a session\n"
 	    "  events [--limit N]            the audit log, oldest first\n"
 	    "  sync                          push to the host now; show sync state and backlog\n"
@@ -62,6 +66,20 @@ print_human(const char *cmd, json_t *r)
 		    json_string_value(json_object_get(r, "board")));
 		printf("room     %s\n", json_string_value(json_object_get(r, "room")));
 		printf("state    %s\n", json_string_value(json_object_get(r, "state")));
+		json_t *lv = json_object_get(r, "level");
+		if (json_is_object(lv))
+			printf("level    %.1f dBFS rms, %.1f dBFS peak\n",
+			    json_real_value(json_object_get(lv, "rms_dbfs")),
+			    json_real_value(json_object_get(lv, "peak_dbfs")));
+		json_t *al = json_object_get(r, "alarms");
+		if (json_array_size(al)) {
+			size_t i;
+			json_t *a;
+			printf("ALARMS  ");
+			json_array_foreach(al, i, a)
+				printf(" %s", json_string_value(a));
+			printf("\n");
+		}
 		if (json_is_object(s))
 			printf("session  %lld %s (%s)\n", (long long)json_integer_value(json_object_get(s, "id")),
 			    json_string_value(json_object_get(s, "uid")),
@@ -97,6 +115,12 @@ print_human(const char *cmd, json_t *r)
 			printf("%s %-16s %s\n", json_string_value(json_object_get(e, "time")),
 			    json_string_value(json_object_get(e, "kind")),
 			    json_string_value(json_object_get(e, "detail")));
+	} else if (strcmp(cmd, "notice") == 0) {
+		printf("id       %s\nversion  %s\nurl      %s\nsha256   %s\n",
+		    json_string_value(json_object_get(r, "id")),
+		    json_string_value(json_object_get(r, "version")),
+		    json_string_value(json_object_get(r, "url")),
+		    json_string_value(json_object_get(r, "sha256")));
 	} else if (strcmp(cmd, "scan") == 0) {
 		printf("%s\n", json_string_value(json_object_get(r, "message")));
 	} else if (strcmp(cmd, "session") == 0) {
@@ -117,8 +141,15 @@ build_request(int argc, char **argv)
 	const char *cmd = argv[0];
 	json_t *req = json_pack("{s:s}", "cmd", cmd);
 
-	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "sync") == 0) && argc == 1)
+	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "pause") == 0 || strcmp(cmd, "notice") == 0 ||
+	    strcmp(cmd, "resume") == 0 || strcmp(cmd, "sync") == 0) && argc == 1)
 		return req;
+	if (strcmp(cmd, "schedule") == 0 && argc == 2 && strcmp(argv[1], "reload") == 0)
+		return req;
+	if (strcmp(cmd, "clock") == 0 && argc == 3 && strcmp(argv[1], "run-until") == 0) {
+		json_object_set_new(req, "until", json_string(argv[2]));
+		return req;
+	}
 	if (strcmp(cmd, "scan") == 0 && argc == 2) {
 		json_object_set_new(req, "badge", json_string(argv[1]));
 		return req;
