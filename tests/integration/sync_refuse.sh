@@ -202,4 +202,12 @@ ctl2 scan F600 >/dev/null
 ctl2 sync >/dev/null
 check "the box refuses a host whose key does not match its pin" wait_for 10 last_err "$D2" "does not match the pin"
 check_eq "... and sends it nothing" "$base" "$(counts)"
+
+# Rates: an address that keeps failing authentication is turned away at
+# accept time for a while (last, as it locks out 127.0.0.1).
+args=""; for i in $(seq 120); do args="$args -o /dev/null $URL/v1/records"; done
+# shellcheck disable=SC2086
+curl -sk -w '%{http_code}\n' $args >"$T_TMP/codes" 2>/dev/null
+check "a flood of unauthenticated requests is cut off" grep -q '^000$' "$T_TMP/codes"
+check_eq "... after being answered 401 until then" 0 "$(grep -v '^000$' "$T_TMP/codes" | grep -vc '^401$')"
 t_done
