@@ -45,19 +45,12 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 	enum badge_status st;
 	int rc;
 
-	/* Enrollment codes come in through the same path; they are the sync
-	 * module's, never a scan, and are never logged (a live token), even
-	 * when malformed. */
+	/* Enrollment codes come in through the same scanner; they are the
+	 * sync module's, never a scan. */
 	if (syncproto_is_setup(d->cfg.setup_prefix, code))
 		return sync_setup_scan(d, code, source, msg, msglen);
 	nwclock_now(&d->clock, &s.at);
 	st = badge_check(&d->badge, code, strlen(code), &payload);
-	if (st == BADGE_SETUP) {
-		/* An enrollment code is never a blue-sheet entry. */
-		snprintf(detail, sizeof detail, "source=%s", source);
-		journal_event(d->journal, "setup-code", detail, &s.at);
-		return bluesheet_setup_code(d, payload, msg, msglen);
-	}
 	if (st != BADGE_VALID) {
 		why = badge_strerror(st);
 		sanitize(code, clean, sizeof clean);
@@ -93,23 +86,6 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 	d->last_scan_ok = 1;
 	d->board.ack(&d->board, 1, msg);
 	return 0;
-}
-
-/* A setup code from the scanner path (payload: the code without its
- * prefix) goes to enrollment. */
-int
-bluesheet_setup_code(struct daemon *d, const char *payload, char *msg, size_t msglen)
-{
-	char code[SYNCPROTO_SETUP_MAX + 64];
-
-	if ((size_t)snprintf(code, sizeof code, "%s%s", d->cfg.setup_prefix, payload) >=
-	    sizeof code) {
-		snprintf(msg, msglen, "Setup code not accepted: %s.",
-		    syncproto_strerror(SYNCPROTO_ERR_LENGTH));
-		d->board.ack(&d->board, 0, msg);
-		return -EINVAL;
-	}
-	return sync_setup_scan(d, code, "scanner", msg, msglen);
 }
 
 static void

@@ -106,8 +106,7 @@ const struct config_key config_keys[] = {
 	{ "sync_retry_max_s", I(sync_retry_max_s, 1, 86400), "300",
 	  "longest wait between sync attempts (exponential backoff with jitter)", NULL },
 	{ "retention_free_mb", I(retention_free_mb, 0, 1 << 24), "1024",
-	  "delete recordings the host has confirmed while free space is below this; 0 never",
-	  NULL },
+	  "delete recordings the host has confirmed while free space is below this; 0 never", NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -337,8 +337,6 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "%s/%s: %s", dir, CTL_SOCKET, strerror(-rc));
 		return rc;
 	}
-	if (sync_attach(d->sync, d->loop) != 0)
-		log_warnx("sync: cannot start the worker");
 	if ((rc = roomscreen_open(d, err, errlen)) != 0)
 		return rc;
 	if ((rc = recording_init(d, err, errlen)) != 0)
@@ -351,6 +349,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "scanner input: %s", strerror(-rc));
 		return rc;
 	}
+	if (sync_attach(d->sync, d->loop) != 0)
+		log_warnx("sync: cannot start the worker");
 	nwclock_now(&d->clock, &now);
 	journal_event(d->journal, "start", d->board.name, &now);
 	return 0;

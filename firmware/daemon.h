@@ -72,7 +72,6 @@ void daemon_free(struct daemon *);
 int bluesheet_scan(struct daemon *, const char *code, const char *source,
     char *msg, size_t msglen);
 json_t *bluesheet_list(struct daemon *, int64_t session_id);
-int bluesheet_setup_code(struct daemon *, const char *payload, char *msg, size_t msglen);
 
 /* roomscreen.c: notices in force and the room screen. */
 int roomscreen_open(struct daemon *, char *err, size_t errlen);
