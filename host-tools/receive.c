@@ -50,9 +50,23 @@ enum route {
 	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
 };
 
+/* Addresses that keep failing authentication are turned away for a while
+ * at accept time, so a prober costs a table lookup, not a TLS handshake. */
+#define THROTTLE_SLOTS 64
+#define THROTTLE_FAILS 100	/* within THROTTLE_WINDOW_S */
+#define THROTTLE_WINDOW_S 10
+#define THROTTLE_BLOCK_S 30
+
+struct throttle {
+	struct in6_addr addr;	/* IPv4 as mapped */
+	time_t window, blocked_until;
+	int fails;
+};
+
 struct srv {
 	struct store *st;
 	int bench_sink;
+	struct throttle t[THROTTLE_SLOTS];
 };
 
 struct req {
@@ -67,7 +81,7 @@ struct req {
 	char addr[INET6_ADDRSTRLEN];
 	size_t max;
 	char *body;
-	size_t len;
+	size_t len, cap;
 	crypto_hash_sha256_state h;
 	int sink_fd;			/* R_BENCH */
 	int64_t sink_bytes;
@@ -109,10 +123,69 @@ send_json(struct MHD_Connection *c, unsigned status, json_t *j)
 	return ret;
 }
 
+static void
+addr_key(const struct sockaddr *sa, struct in6_addr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (sa && sa->sa_family == AF_INET) {
+		out->s6_addr[10] = out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		*out = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
+}
+
+static struct throttle *
+throttle_slot(struct srv *s, const struct in6_addr *a, int create)
+{
+	struct throttle *oldest = &s->t[0];
+
+	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		if (memcmp(&s->t[i].addr, a, sizeof *a) == 0 && s->t[i].window)
+			return &s->t[i];
+		if (s->t[i].window < oldest->window)
+			oldest = &s->t[i];
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	oldest->addr = *a;
+	return oldest;
+}
+
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct srv *s = cls;
+	struct in6_addr a;
+	struct throttle *t;
+
+	addr_key(sa, &a);
+	t = throttle_slot(s, &a, 0);
+	return t && t->blocked_until > time(NULL) ? MHD_NO : MHD_YES;
+}
+
 /* The one answer to anything not signed by an enrolled box. */
 static enum MHD_Result
-unauthorized(struct MHD_Connection *c)
+unauthorized(struct srv *s, struct MHD_Connection *c)
 {
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	time_t now = time(NULL);
+	struct in6_addr a;
+	struct throttle *t;
+
+	addr_key(ci ? ci->client_addr : NULL, &a);
+	t = throttle_slot(s, &a, 1);
+	if (now - t->window >= THROTTLE_WINDOW_S) {
+		t->window = now;
+		t->fails = 0;
+	}
+	if (++t->fails >= THROTTLE_FAILS) {
+		t->blocked_until = now + THROTTLE_BLOCK_S;
+		log_warnx("too many unauthenticated requests from one address; refusing it "
+		    "for %d s", THROTTLE_BLOCK_S);
+	}
 	return send_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"));
 }
 
@@ -819,15 +892,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			return bench_start(s, r);
 		r->max = route_max(r->route);
 		if (r->route == R_NONE || read_headers(c, r) != 0)
-			return unauthorized(c);
+			return unauthorized(s, c);
 		if (r->route != R_ENROLL && device_pk(s, r->box, pk) != 0)
-			return unauthorized(c);
+			return unauthorized(s, c);
 		cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && (size_t)strtoull(cl, NULL, 10) > r->max)
 			return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
 			    json_pack("{s:s}", "error", "request body too large"));
-		if (r->max && !(r->body = malloc(r->max)))
-			return MHD_NO;
 		return MHD_YES;
 	}
 	if (r->route == R_BENCH)
@@ -836,6 +907,20 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		/* A body over the limit ends the connection: nothing is stored. */
 		if (*upload_len > r->max - r->len)
 			return MHD_NO;
+		/* Grown as bytes arrive: a request that only claims to be big
+		 * costs nothing before it sends. */
+		if (r->len + *upload_len > r->cap) {
+			size_t cap = r->cap ? r->cap : 65536;
+			char *nb;
+			while (cap < r->len + *upload_len)
+				cap *= 2;
+			if (cap > r->max)
+				cap = r->max;
+			if (!(nb = realloc(r->body, cap)))
+				return MHD_NO;
+			r->body = nb;
+			r->cap = cap;
+		}
 		memcpy(r->body + r->len, upload, *upload_len);
 		crypto_hash_sha256_update(&r->h, (const uint8_t *)upload, *upload_len);
 		r->len += *upload_len;
@@ -847,19 +932,19 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		rep = h_enroll(s, r, method, url, &authed);
 		if (!authed) {
 			json_decref(rep.json);
-			return unauthorized(c);
+			return unauthorized(s, c);
 		}
 		return send_json(c, rep.status, rep.json);
 	}
 	if (device_pk(s, r->box, pk) != 0 || check_sig(r, method, url, pk) != 0) {
 		log_warnx("unauthenticated %s %s from %s (box header %s)", method, url, r->addr,
 		    r->box);
-		return unauthorized(c);
+		return unauthorized(s, c);
 	}
 	if (syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr) != 0) {
 		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
 		    r->addr, r->box, r->seq);
-		return unauthorized(c);
+		return unauthorized(s, c);
 	}
 	syncstore_note_clock(s->st, r->box, &r->box_now, now_ns());
 	switch (r->route) {
@@ -869,7 +954,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	case R_REC_FINISH: rep = h_rec_finish(s, r); break;
 	case R_MANIFEST: rep = h_manifest(s, r); break;
 	case R_SCHEDULE: rep = h_schedule(s, r); break;
-	default: return unauthorized(c);
+	default: return unauthorized(s, c);
 	}
 	return send_json(c, rep.status, rep.json);
 }
@@ -913,7 +998,7 @@ receive_defaults(struct receive_opts *o)
 int
 receive_run(struct store *st, const struct receive_opts *o)
 {
-	struct srv s = { st, o->bench_sink };
+	struct srv s;
 	struct MHD_Daemon *d = NULL;
 	struct sockaddr_in sa;
 	uint8_t *cert = NULL, *key = NULL;
@@ -922,6 +1007,9 @@ receive_run(struct store *st, const struct receive_opts *o)
 	sigset_t set;
 	int sig, rc;
 
+	memset(&s, 0, sizeof s);
+	s.st = st;
+	s.bench_sink = o->bench_sink;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)o->port);
@@ -947,7 +1035,7 @@ receive_run(struct store *st, const struct receive_opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
-	    (uint16_t)o->port, NULL, NULL, on_request, &s,
+	    (uint16_t)o->port, on_accept, &s, on_request, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,

@@ -53,7 +53,7 @@ add_recording() {
 	mkdir -p "$1/recordings"
 	head -c "$4" /dev/urandom >"$1/recordings/$3"
 	sha=$(sha256sum "$1/recordings/$3" | cut -d' ' -f1)
-	sqlite3 "$1/journal.db" "INSERT INTO recordings(session_id, path, state, sha256, bytes,
+	sqlite3 -cmd ".timeout 5000" "$1/journal.db" "INSERT INTO recordings(session_id, path, state, sha256, bytes,
 		duration_ns, start_boot, start_mono_ns, start_wall_ns, start_synced)
 		VALUES ((SELECT id FROM sessions WHERE uid = '$2'), 'recordings/$3', 'finished',
 		'$sha', $4, 60000000000, '00000000-0000-0000-0000-000000000000', 1,

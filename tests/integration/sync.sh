@@ -9,8 +9,8 @@
 H=$T_TMP/host
 D=$T_TMP/box
 ctl() { "$BIN/notewellctl" --data "$D" "$@"; }
-hsql() { sqlite3 "$H/host.db" "$@"; }
-bsql() { sqlite3 "$D/journal.db" "$@"; }
+hsql() { sqlite3 -cmd ".timeout 5000" "$H/host.db" "$@"; }
+bsql() { sqlite3 -cmd ".timeout 5000" "$D/journal.db" "$@"; }
 
 PORT=$(free_port)
 check "notewell init" host_init "$H" "$PORT"
@@ -48,9 +48,9 @@ check_eq "the host keeps only the token's hash" 0 "$(hsql 'SELECT count(*) FROM 
 ctl session start --uid ietf-125-plenary --title Plenary >/dev/null
 for b in A100 A101 A102 A103; do ctl scan "$b" >/dev/null; done
 add_recording "$D" ietf-125-plenary rec1.opus 3000000
-ctl session stop >/dev/null
-ctl scan B200 >/dev/null    # between sessions
 check "box reports a backlog before sync" sh -c "[ \"\$(\"$BIN/notewellctl\" --data '$D' status --json | python3 -c 'import json,sys; b=json.load(sys.stdin)[\"sync\"][\"backlog\"]; print(b[\"records\"] > 0 and b[\"bytes\"] == 3000000)')\" = True ]"
+ctl session stop >/dev/null  # (also wakes sync)
+ctl scan B200 >/dev/null    # between sessions
 check "sync empties the backlog" sync_now "$D" 20
 
 bsql "SELECT nonce, badge FROM scans ORDER BY nonce" >"$T_TMP/box.scans"
@@ -92,6 +92,18 @@ after=$(hsql "SELECT (SELECT count(*) FROM scans)||'|'||(SELECT count(*) FROM bo
 # Only the box's own new events (its restart of sync) may add records.
 check_eq "duplicates are stored once (scans, recordings, manifests)" "$(echo "$before" | cut -d'|' -f1,3,4)" "$(echo "$after" | cut -d'|' -f1,3,4)"
 check_eq "no recording byte was uploaded twice" 3000000 "$(hsql 'SELECT received_bytes FROM box_uploads')"
+
+# The same with a keyboard-wedge scanner: the setup code typed as HID
+# reports (US layout) through the sim board's scanner FIFO.
+D2=$T_TMP/box2
+F=$T_TMP/scanner.fifo
+mkfifo "$F"
+printf 'scanner_fifo = %s\nclock_synced = 1\nheartbeat_s = 3600\n' "$F" >"$T_TMP/box2.conf"
+daemon_start "$D2" --config "$T_TMP/box2.conf"
+code2=$(enroll_code "$H" Room-2)
+"$TOP/tests/hidtype" "$code2\n" >"$F"
+check "a box enrolls from a code typed by the scanner" wait_for 10 sh -c "[ \"\$(sqlite3 '$H/host.db' \"SELECT count(*) FROM devices WHERE room = 'Room-2'\")\" = 1 ]"
+check_eq "... and stores no scan for it" 0 "$(sqlite3 "$D2/journal.db" 'SELECT count(*) FROM scans')"
 
 check "notewell devices lists the box" sh -c "\"$BIN/notewell\" --store '$H' devices | grep -q '^$box *Plenary *active'"
 check "notewellctl status shows the backlog line" sh -c "\"$BIN/notewellctl\" --data '$D' status | grep -q '^backlog  0 records, 0 bytes'"

@@ -11,7 +11,7 @@ D=$T_TMP/box
 D2=$T_TMP/box2
 ctl() { "$BIN/notewellctl" --data "$D" "$@"; }
 ctl2() { "$BIN/notewellctl" --data "$D2" "$@"; }
-hsql() { sqlite3 "$H/host.db" "$@"; }
+hsql() { sqlite3 -cmd ".timeout 5000" "$H/host.db" "$@"; }
 CLIENT="python3 $TOP/tests/sync_client.py"
 counts() { hsql "SELECT (SELECT count(*) FROM scans)||'|'||(SELECT count(*) FROM box_records)||'|'||(SELECT count(*) FROM recordings)||'|'||(SELECT count(*) FROM box_manifests)||'|'||(SELECT count(*) FROM devices)"; }
 status_of() { echo "$1" | cut -d' ' -f1; }
@@ -202,4 +202,12 @@ ctl2 scan F600 >/dev/null
 ctl2 sync >/dev/null
 check "the box refuses a host whose key does not match its pin" wait_for 10 last_err "$D2" "does not match the pin"
 check_eq "... and sends it nothing" "$base" "$(counts)"
+
+# Rates: an address that keeps failing authentication is turned away at
+# accept time for a while (last, as it locks out 127.0.0.1).
+args=""; for i in $(seq 120); do args="$args -o /dev/null $URL/v1/records"; done
+# shellcheck disable=SC2086
+curl -sk -w '%{http_code}\n' $args >"$T_TMP/codes" 2>/dev/null
+check "a flood of unauthenticated requests is cut off" grep -q '^000$' "$T_TMP/codes"
+check_eq "... after being answered 401 until then" 0 "$(grep -v '^000$' "$T_TMP/codes" | grep -vc '^401$')"
 t_done

@@ -10,8 +10,8 @@
 H=$T_TMP/host
 D=$T_TMP/box
 ctl() { "$BIN/notewellctl" --data "$D" "$@"; }
-hsql() { sqlite3 "$H/host.db" "$@"; }
-bsql() { sqlite3 "$D/journal.db" "$@"; }
+hsql() { sqlite3 -cmd ".timeout 5000" "$H/host.db" "$@"; }
+bsql() { sqlite3 -cmd ".timeout 5000" "$D/journal.db" "$@"; }
 
 HP=$(free_port)
 PP=$(free_port)
