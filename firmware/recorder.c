@@ -479,6 +479,7 @@ struct scan {
 	long serial;
 	int pages;
 	bool have_tags;
+	bool have_audio;	/* a page after the headers ends a packet */
 	off_t size;
 };
 
@@ -538,6 +539,8 @@ scan_pages(int fd, struct scan *s)
 			if (ogg_page_granulepos(&og) != -1) {
 				if (s->pages >= 2)
 					s->have_tags = true;
+				if (s->pages >= 3 && ogg_page_granulepos(&og) > 0)
+					s->have_audio = true;
 				s->last_off = off;
 				s->last_len = got;
 				s->keep = off + got;
@@ -551,6 +554,13 @@ scan_pages(int fd, struct scan *s)
 			}
 		}
 	}
+	/*
+	 * Headers without a single audio page (a crash within the first
+	 * page of a recording) make a file players refuse to open: there is
+	 * nothing to recover, and nothing must be published as a recording.
+	 */
+	if (s->have_tags && !s->have_audio)
+		r = -ENODATA;
 	if (!s->have_tags) {
 		char magic[4] = "";
 
@@ -635,7 +645,7 @@ recorder_recover(const char *path, struct recorder_result *res)
 	if ((r = scan_pages(fd, &s)) < 0) {
 		log_warnx("recorder: %s: %s", path, r == -EBADMSG ?
 		    "not an Ogg Opus file, left alone" :
-		    "no complete Opus header, left alone");
+		    "no audio after the Opus headers, left alone");
 		goto out;
 	}
 	if (s.keep != s.size || !s.last_eos) {
