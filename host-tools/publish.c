@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -638,6 +640,45 @@ pub_rmtree(const char *dir)
 	return nftw(dir, pub_rm_cb, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }
 
+/*
+ * Temporary trees of runs that died (kill -9, power cut) would pile up
+ * beside the output, each a full copy of the site. A run's tree is named
+ * after its pid; one whose process is gone is removed. A live pid, even a
+ * reused one, keeps its tree: a concurrent publish is never disturbed.
+ */
+static void
+pub_clean_stale(const char *out)
+{
+	char pat[PATH_MAX];
+	size_t plen;
+	glob_t g;
+
+	if (snprintf(pat, sizeof pat, "%s.tmp.*", out) >= (int)sizeof pat)
+		return;
+	plen = strlen(pat) - 1;
+	if (glob(pat, GLOB_NOSORT, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *path = g.gl_pathv[i], *num = path + plen;
+		struct stat st;
+		char *end;
+		long pid;
+
+		if (strncmp(path, pat, plen) != 0 || *num == '\0')
+			continue;
+		errno = 0;
+		pid = strtol(num, &end, 10);
+		if (*end != '\0' || errno != 0 || pid <= 0 || pid == (long)getpid() ||
+		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			log_info("publish: removing %s, left by a run that died", path);
+			pub_rmtree(path);
+		}
+	}
+	globfree(&g);
+}
+
 /* Only an empty directory or an earlier publish may be replaced. */
 static int
 pub_replaceable(const char *out)
@@ -698,6 +739,7 @@ publish_run(struct store *st, const struct minisign_key *key,
 	if (asprintf(&p.root, "%s.tmp.%d", o->out, (int)getpid()) < 0)
 		return -ENOMEM;
 	pub_rmtree(p.root);	/* leftovers of a crashed run with our pid */
+	pub_clean_stale(o->out);
 	if (mkdir(p.root, 0755) < 0) {
 		rc = -errno;
 		log_warn("publish: mkdir %s", p.root);
