@@ -80,7 +80,7 @@ unit-test: all $(UNIT_BIN)
 # "N passed, N failed" line over all of them.
 TEST_STAGES =
 BENCH_TARGETS =
--include tests/fuzz/fuzz.mk board/qemu-virt/image.mk bench/bench.mk bench/scan.mk tests/san.mk
+-include tests/fuzz/fuzz.mk board/qemu-virt/image.mk bench/bench.mk bench/suite.mk tests/san.mk
 bench: $(BENCH_TARGETS)
 test:
 	@board/deps.sh test

@@ -8,8 +8,9 @@
  *
  * Overruns (-EPIPE) and suspends (-ESTRPIPE) go through snd_pcm_recover and
  * are counted; the audio in them is lost, which status.xruns tells the
- * daemon. A device that errors with anything else is closed and reopened
- * with exponential backoff (250 ms .. 5 s) while reads return -EAGAIN.
+ * daemon. A device that errors with anything else (-ENODEV when a USB
+ * microphone is pulled) is closed and reopened with exponential backoff
+ * (250 ms .. 5 s) while reads return -EAGAIN; status says it is gone.
  */
 #include "audio.h"
 
@@ -27,9 +28,16 @@
 #include "log.h"
 
 #define ALSA_CHUNK 4800		/* frames per read */
-#define ALSA_LATENCY_US 200000	/* ALSA ring; > one poll cycle of the loop */
+/*
+ * The ALSA ring: the loop may stall for a recorder fsync on a slow SD card
+ * (100 ms and more happen), and the ring must outlast that without an
+ * overrun. alsa-lib makes periods of a quarter of it, so we still wake
+ * every ~125 ms.
+ */
+#define ALSA_LATENCY_US 500000
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
+#define STABLE_SECONDS 10	/* ran this long: the next loss retries fast */
 
 struct alsa_source {
 	struct audio_source base;	/* first; base.fd is the epoll fd */
@@ -41,6 +49,7 @@ struct alsa_source {
 	int tfd;			/* reopen timer */
 	int efd;			/* always-ready stand-in, or -1 */
 	int backoff_ms;
+	uint64_t since_open;		/* frames read since the last (re)open */
 	int16_t *buf;			/* ALSA_CHUNK frames at dev_ch */
 };
 
@@ -178,7 +187,13 @@ device_lost(struct alsa_source *a, int err)
 	pcm_close(a);
 	a->base.status.present = false;
 	a->base.status.lost++;
-	a->backoff_ms = BACKOFF_MIN_MS;
+	/*
+	 * A device that ran a while gets a quick retry; one that fails again
+	 * right after coming back keeps its growing backoff, so a flapping
+	 * device cannot flood the log.
+	 */
+	if (a->since_open >= (uint64_t)a->base.fmt.rate * STABLE_SECONDS)
+		a->backoff_ms = BACKOFF_MIN_MS;
 	arm_reopen(a);
 }
 
@@ -197,6 +212,7 @@ alsa_read(struct audio_source *src, int16_t *pcm, size_t frames)
 			return -EAGAIN;
 		}
 		log_info("audio: alsa: %s is back", a->device);
+		a->since_open = 0;
 		src->status.present = true;
 		src->status.reopens++;
 	}
@@ -216,6 +232,7 @@ alsa_read(struct audio_source *src, int16_t *pcm, size_t frames)
 		return -EAGAIN;
 	}
 	audio_convert(a->buf, a->dev_ch, pcm, src->fmt.channels, (size_t)n);
+	a->since_open += (uint64_t)n;
 	return (ssize_t)n;
 }
 
@@ -253,6 +270,7 @@ audio_alsa_open(const char *device, const struct audio_format *fmt,
 	a->base.status.present = true;
 	a->tfd = -1;
 	a->efd = -1;
+	a->backoff_ms = BACKOFF_MIN_MS;
 	a->base.fd = epoll_create1(EPOLL_CLOEXEC);
 	a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	ev.data.fd = a->tfd;

@@ -199,6 +199,31 @@ end_block(struct level *lv)
 	lv->filled = 0;
 }
 
+/*
+ * The per-sample loop runs 48000 times a second on the box: integers only,
+ * branch-free, so the compiler can vectorise it. A block's sum of squares
+ * fits easily in 64 bits (2^30 per sample).
+ */
+static int64_t
+block_stats(const int16_t *pcm, size_t n, int clip_at, int *peak, size_t *clipped)
+{
+	int64_t ss = 0;
+	int pk = *peak;
+	size_t cl = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v = pcm[i];
+		int a = v < 0 ? -v : v;
+
+		ss += (int64_t)(v * v);
+		pk = a > pk ? a : pk;
+		cl += (size_t)(a >= clip_at);
+	}
+	*peak = pk;
+	*clipped += cl;
+	return ss;
+}
+
 void
 level_feed(struct level *lv, const int16_t *pcm, size_t frames)
 {
@@ -209,15 +234,8 @@ level_feed(struct level *lv, const int16_t *pcm, size_t frames)
 
 		if (take > frames)
 			take = frames;
-		for (size_t i = 0; i < take * (size_t)ch; i++) {
-			int v = pcm[i] < 0 ? -(int)pcm[i] : pcm[i];
-
-			lv->sumsq += (double)v * (double)v;
-			if (v > lv->peak)
-				lv->peak = v;
-			if (v >= lv->clip_at)
-				lv->clipped++;
-		}
+		lv->sumsq += (double)block_stats(pcm, take * (size_t)ch,
+		    lv->clip_at, &lv->peak, &lv->clipped);
 		pcm += take * (size_t)ch;
 		frames -= take;
 		lv->filled += take;

@@ -242,6 +242,9 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	p.channels = d->cfg.audio_channels;
 	p.bitrate = d->cfg.opus_bitrate;
 	p.complexity = d->cfg.opus_complexity;
+	/* The recorder checks free space as it writes and stops cleanly
+	 * (-EDQUOT) at the reserve, leaving a finished file. */
+	p.reserve_bytes = (uint64_t)d->cfg.disk_reserve_mb * 1024 * 1024;
 	tags.session_id = uid;
 	tags.room = d->cfg.room[0] ? d->cfg.room : NULL;
 	tags.meeting = d->cfg.meeting[0] ? d->cfg.meeting : NULL;
@@ -401,7 +404,14 @@ feed(struct daemon *d, const int16_t *pcm, size_t frames)
 	level_events(d);
 	if (d->rec && !d->paused) {
 		int rc = recorder_write(d->rec, pcm, frames);
-		if (rc != 0) {
+		if (rc == -EDQUOT) {
+			d->alarms |= DAEMON_ALARM_DISK;
+			event(d, "alarm-on", "disk: below the %d MB reserve", d->cfg.disk_reserve_mb);
+			event(d, "recording-stopped", "disk below reserve (%d MB): recording stopped, "
+			    "scans go on", d->cfg.disk_reserve_mb);
+			recording_stop(d, "disk below reserve");
+			d->rec_failed = 1;
+		} else if (rc != 0) {
 			event(d, "recording-error", "write: %s", strerror(-rc));
 			recording_stop(d, "write error");
 			d->rec_failed = 1;
@@ -498,14 +508,11 @@ recording_tick(struct daemon *d)
 			log_warnx("scheduled session %s not opened: %s", want->uid, err);
 		}
 	}
-	if (d->rec && now.wall_ns - d->last_disk_check_ns > 5 * NS) {
+	/* Between recordings, watch the reserve so the alarm clears (or
+	 * shows) without waiting for the next session. */
+	if (!d->rec && now.wall_ns - d->last_disk_check_ns > 5 * NS) {
 		d->last_disk_check_ns = now.wall_ns;
-		if (!disk_ok(d)) {
-			event(d, "recording-stopped", "disk below reserve (%d MB): recording stopped, "
-			    "scans go on", d->cfg.disk_reserve_mb);
-			recording_stop(d, "disk below reserve");
-			d->rec_failed = 1;
-		}
+		disk_ok(d);
 	}
 	if (d->audio)
 		loop_mod_fd(d->loop, audio_fd(d->audio), want_audio(d) ? POLLIN : 0);

@@ -306,18 +306,23 @@ cmd_simfeed(struct ctx *c, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "session", required_argument, NULL, 's' },
 		{ "recording", required_argument, NULL, 'r' },
+		{ "notice", required_argument, NULL, 'n' },
+		{ "notice-url", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *session = NULL, *rec = NULL;
+	struct simfeed_opts o;
 	char err[1024] = "";
 	int ch, rc;
 
+	memset(&o, 0, sizeof o);
 	optind = 0;	/* 0: full re-init of GNU getopt (main used "+") */
-	while ((ch = getopt_long(argc, argv, "s:r:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:r:n:u:h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 's': session = optarg; break;
-		case 'r': rec = optarg; break;
+		case 's': o.session = optarg; break;
+		case 'r': o.recording = optarg; break;
+		case 'n': o.notice = optarg; break;
+		case 'u': o.notice_url = optarg; break;
 		case 'h':
 			cmd_usage("sim-feed");
 			return 0;
@@ -329,7 +334,7 @@ cmd_simfeed(struct ctx *c, int argc, char **argv)
 		return cmd_usage("sim-feed");
 	if (open_store(c) < 0)
 		return 1;
-	rc = simfeed_run(&c->st, argv[optind], session, rec, err, sizeof err);
+	rc = simfeed_run(&c->st, argv[optind], &o, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "notewell: sim-feed: %s\n", *err ? err : strerror(-rc));
 		return 1;
@@ -355,7 +360,8 @@ static const struct cmd main_cmds[] = {
 	{ "redact", cmd_redact, "PERSON --reason TEXT",
 	    "remove a person (badge id, e-mail or datatracker id) from publication" },
 	{ "unmatched", cmd_unmatched, "", "list scans of unknown badges (never published)" },
-	{ "sim-feed", cmd_simfeed, "[--session UID] [--recording FILE.opus] SCANS",
+	{ "sim-feed", cmd_simfeed, "[--session UID] [--recording FILE.opus]\n"
+	    "             [--notice FILE [--notice-url URL]] SCANS",
 	    "testing/simulation only: add scans as if a box had synced them" },
 };
 #define NCMDS (sizeof main_cmds / sizeof main_cmds[0])

@@ -26,41 +26,11 @@
 #include <sodium.h>
 
 #include "log.h"
-
-#define SHA_HEX 65
-
-struct pub_file {
-	char *path;		/* relative to the tree root */
-	char sha[SHA_HEX];
-};
-
-struct pub_session {
-	char *uid, *acronym, *name, *room;
-	int64_t start, end, dt_id;
-	int public_;
-	int has_rec;
-	char *rec_path, *rec_notice, *rec_notice_sha;
-	char rec_sha[SHA_HEX];
-	int64_t rec_bytes, rec_ms;
-	int nlocal, nremote;
-};
-
-struct pub {
-	struct store *st;
-	const struct minisign_key *key;
-	const struct publish_opts *o;
-	char *root;			/* temp tree */
-	struct pub_file *files;
-	int nfiles, capfiles;
-	struct pub_session *s;
-	int ns;
-	char meeting[32];
-	int rc;				/* first error, sticky */
-};
+#include "publish_int.h"
 
 /* ------------------------------------------------------------ helpers */
 
-static void
+void
 pub_fail(struct pub *p, int rc)
 {
 	if (p->rc == 0)
@@ -155,14 +125,7 @@ pub_emit(struct pub *p, const char *rel, const void *buf, size_t len)
 	pub_record(p, rel, sha);
 }
 
-/* open_memstream wrapper: pages are built in memory, then emitted. */
-struct pub_buf {
-	FILE *f;
-	char *data;
-	size_t len;
-};
-
-static FILE *
+FILE *
 pub_open(struct pub_buf *b)
 {
 	b->data = NULL;
@@ -171,7 +134,7 @@ pub_open(struct pub_buf *b)
 	return b->f;
 }
 
-static void
+void
 pub_close(struct pub *p, struct pub_buf *b, const char *rel)
 {
 	if (!b->f) {
@@ -188,7 +151,7 @@ pub_close(struct pub *p, struct pub_buf *b, const char *rel)
 }
 
 /* HTML and XML text and attribute escaping. */
-static void
+void
 pub_esc(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -203,7 +166,7 @@ pub_esc(FILE *f, const char *s)
 	}
 }
 
-static const char *
+const char *
 pub_time(int64_t t, const char *fmt, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
@@ -214,7 +177,7 @@ pub_time(int64_t t, const char *fmt, char *buf, size_t len)
 	return buf;
 }
 
-static const char *
+const char *
 pub_duration(int64_t ms, char *buf, size_t len)
 {
 	int64_t s = (ms + 500) / 1000;
@@ -227,7 +190,7 @@ pub_duration(int64_t ms, char *buf, size_t len)
 	return buf;
 }
 
-static void
+void
 pub_head(struct pub *p, FILE *f, const char *title)
 {
 	/* No scripts, nothing from another origin, enforced by CSP too. */
@@ -246,7 +209,7 @@ pub_head(struct pub *p, FILE *f, const char *title)
 	fputs("</h1>\n", f);
 }
 
-static void
+void
 pub_foot(FILE *f)
 {
 	fputs("</body>\n</html>\n", f);
@@ -340,6 +303,9 @@ pub_load_sessions(struct pub *p)
 	sqlite3_finalize(q);
 	return rc;
 }
+
+static void pub_manifest(struct pub *p, const char *prefix, int lo, int hi,
+    const char *tc);
 
 /* ------------------------------------------------------ session files */
 
@@ -495,7 +461,7 @@ pub_session(struct pub *p, struct pub_session *s)
 	json_t *arr, *api, *att, *o;
 	FILE *f;
 	char *name;
-	int i, rc;
+	int i, rc, lo;
 
 	rc = privacy_session_attendees(p->st, s->uid, &l);
 	if (rc < 0) {
@@ -510,6 +476,7 @@ pub_session(struct pub *p, struct pub_session *s)
 	}
 	if (!s->public_)
 		goto out;	/* closed session: only listed on the index */
+	lo = p->nfiles;
 	pub_mkdir(p, s->uid);
 	if (s->has_rec) {
 		snprintf(rel, sizeof rel, "%s/recording.opus", s->uid);
@@ -584,264 +551,10 @@ pub_session(struct pub *p, struct pub_session *s)
 	}
 	snprintf(rel, sizeof rel, "datatracker/%s/bluesheet-api.json", s->uid);
 	pub_json(p, arr, rel);
+	snprintf(rel, sizeof rel, "notewell ietf-%s session %s", p->meeting, s->uid);
+	pub_manifest(p, s->uid, lo, p->nfiles, rel);
 out:
 	privacy_list_free(&l);
-}
-
-/* ------------------------------------------------------ meeting pages */
-
-static void
-pub_index(struct pub *p)
-{
-	struct pub_buf b;
-	char title[128], day[32], prev[32] = "", t1[16], t2[16], cl[64], cr[64], d[32];
-	struct pub_session *s;
-	FILE *f;
-	int i;
-
-	f = pub_open(&b);
-	if (!f)
-		return pub_fail(p, -ENOMEM);
-	snprintf(title, sizeof title, "IETF %s proceedings", p->meeting);
-	pub_head(p, f, title);
-	fputs("<p><a href=\"attendees.html\">Attendees</a> · <a href=\"feed.atom\">"
-	    "Recordings feed (Atom)</a> · <a href=\"notices.html\">Consent notices"
-	    "</a> · <a href=\"host.pub\">Signing key</a> (check <code>manifest.txt"
-	    "</code> with <code>minisign -V -p host.pub -m manifest.txt</code>)</p>\n", f);
-	for (i = 0; i < p->ns; i++) {
-		s = &p->s[i];
-		pub_time(s->start, "%A %Y-%m-%d", day, sizeof day);
-		if (strcmp(day, prev) != 0) {
-			if (*prev)
-				fputs("</table>\n", f);
-			fprintf(f, "<h2>%s</h2>\n<table>\n<tr><th>Room</th><th>Time (UTC)"
-			    "</th><th>Session</th><th>Recording</th><th>In the room</th>"
-			    "<th>Remote</th></tr>\n", day);
-			snprintf(prev, sizeof prev, "%s", day);
-		}
-		fputs("<tr><td>", f);
-		pub_esc(f, s->room);
-		fprintf(f, "</td><td>%s-%s</td><td>",
-		    pub_time(s->start, "%H:%M", t1, sizeof t1),
-		    pub_time(s->end, "%H:%M", t2, sizeof t2));
-		if (s->public_) {
-			fputs("<a href=\"", f);
-			pub_esc(f, s->uid);
-			fputs("/bluesheet.html\">", f);
-		}
-		pub_esc(f, s->acronym);
-		fputs(" - ", f);
-		pub_esc(f, s->name);
-		if (!s->public_) {
-			fputs(" (closed session, not published)</td><td></td><td></td>"
-			    "<td></td></tr>\n", f);
-			continue;
-		}
-		fputs("</a></td><td>", f);
-		if (s->has_rec) {
-			fputs("<a href=\"", f);
-			pub_esc(f, s->uid);
-			fprintf(f, "/recording.opus\">%s</a>",
-			    pub_duration(s->rec_ms, d, sizeof d));
-		}
-		privacy_count(&p->o->policy, s->nlocal, cl, sizeof cl);
-		privacy_count(&p->o->policy, s->nremote, cr, sizeof cr);
-		fprintf(f, "</td><td>%s</td><td>%s</td></tr>\n", cl, cr);
-	}
-	if (*prev)
-		fputs("</table>\n", f);
-	pub_foot(f);
-	pub_close(p, &b, "index.html");
-}
-
-struct pub_country {
-	const char *cc;
-	int n;
-};
-
-static int
-pub_cc_cmp(const void *x, const void *y)
-{
-	const struct pub_country *a = x, *b = y;
-
-	return strcmp(a->cc, b->cc);
-}
-
-static void
-pub_attendees(struct pub *p)
-{
-	struct privacy_list l;
-	struct pub_country *c = NULL;
-	struct pub_buf b;
-	char title[128], cnt[64];
-	int i, nc = 0, other = 0, rc;
-	FILE *f;
-
-	rc = privacy_meeting_attendees(p->st, &l);
-	if (rc < 0)
-		return pub_fail(p, rc);
-	c = calloc((size_t)l.n + 1, sizeof *c);
-	f = pub_open(&b);
-	if (!c || !f) {
-		pub_fail(p, -ENOMEM);
-		goto out;
-	}
-	snprintf(title, sizeof title, "IETF %s attendees", p->meeting);
-	pub_head(p, f, title);
-	fputs("<p><a href=\"index.html\">Proceedings</a></p>\n<table>\n<tr><th>"
-	    "Last name</th><th>First name</th><th>Organization</th><th>Country"
-	    "</th><th>Participation</th></tr>\n", f);
-	for (i = 0; i < l.n; i++) {
-		struct privacy_attendee *a = &l.a[i];
-		fputs("<tr><td>", f);
-		pub_esc(f, a->last_name);
-		fputs("</td><td>", f);
-		pub_esc(f, a->first_name);
-		fputs("</td><td>", f);
-		pub_esc(f, a->organization);
-		fputs("</td><td>", f);
-		pub_esc(f, a->country_code);
-		fprintf(f, "</td><td>%s</td></tr>\n", a->onsite ? "onsite" : "remote");
-		c[i].cc = a->country_code;
-	}
-	fputs("</table>\n", f);
-	/* Counts by country; small groups fold into one suppressed row. */
-	qsort(c, (size_t)l.n, sizeof *c, pub_cc_cmp);
-	for (i = 0; i < l.n; i++) {
-		if (nc > 0 && strcmp(c[nc - 1].cc, c[i].cc) == 0)
-			c[nc - 1].n++;
-		else {
-			c[nc].cc = c[i].cc;
-			c[nc++].n = 1;
-		}
-	}
-	fputs("<h2>Attendance by country</h2>\n<table>\n<tr><th>Country</th>"
-	    "<th>Attendees</th></tr>\n", f);
-	for (i = 0; i < nc; i++) {
-		if (!privacy_count(&p->o->policy, c[i].n, cnt, sizeof cnt)) {
-			other += c[i].n;
-			continue;
-		}
-		fputs("<tr><td>", f);
-		pub_esc(f, *c[i].cc ? c[i].cc : "not given");
-		fprintf(f, "</td><td>%s</td></tr>\n", cnt);
-	}
-	if (other) {
-		privacy_count(&p->o->policy, other, cnt, sizeof cnt);
-		fprintf(f, "<tr><td>countries with fewer than %d attendees</td>"
-		    "<td>%s</td></tr>\n", p->o->policy.min_group, cnt);
-	}
-	fputs("</table>\n", f);
-	pub_foot(f);
-	pub_close(p, &b, "attendees.html");
-out:
-	if (b.f)
-		fclose(b.f), free(b.data);
-	free(c);
-	privacy_list_free(&l);
-}
-
-static void
-pub_notices(struct pub *p)
-{
-	sqlite3_stmt *q = NULL;
-	struct pub_buf b;
-	char t[64];
-	const char *url, *text;
-	FILE *f;
-
-	if (store_prepare(p->st, "SELECT id, sha256, url, text, first_seen FROM"
-	    " notices ORDER BY first_seen, id, sha256", &q) < 0)
-		return pub_fail(p, -EIO);
-	f = pub_open(&b);
-	if (!f) {
-		sqlite3_finalize(q);
-		return pub_fail(p, -ENOMEM);
-	}
-	pub_head(p, f, "Consent notices");
-	fputs("<p><a href=\"index.html\">Proceedings</a></p>\n<p>The notices shown"
-	    " in the rooms while recording and on every badge scan. Each scan and "
-	    "recording is stamped with the notice version in force.</p>\n", f);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		url = (const char *)sqlite3_column_text(q, 2);
-		text = (const char *)sqlite3_column_text(q, 3);
-		fputs("<h2>", f);
-		pub_esc(f, (const char *)sqlite3_column_text(q, 0));
-		fputs("</h2>\n<p>SHA-256 <code>", f);
-		pub_esc(f, (const char *)sqlite3_column_text(q, 1));
-		fprintf(f, "</code>, first shown %s UTC", pub_time(
-		    sqlite3_column_int64(q, 4), "%Y-%m-%d %H:%M", t, sizeof t));
-		if (url) {
-			fputs(", <a href=\"", f);
-			pub_esc(f, url);
-			fputs("\">", f);
-			pub_esc(f, url);
-			fputs("</a>", f);
-		}
-		fputs("</p>\n", f);
-		if (text) {
-			fputs("<pre>", f);
-			pub_esc(f, text);
-			fputs("</pre>\n", f);
-		}
-	}
-	sqlite3_finalize(q);
-	pub_foot(f);
-	pub_close(p, &b, "notices.html");
-}
-
-static void
-pub_feed(struct pub *p)
-{
-	struct pub_buf b;
-	char t[64], t2[64];
-	int64_t updated = 0;
-	const char *base = p->o->base_url;
-	FILE *f;
-	int i;
-
-	for (i = 0; i < p->ns; i++)
-		if (p->s[i].has_rec && p->s[i].end > updated)
-			updated = p->s[i].end;
-	f = pub_open(&b);
-	if (!f)
-		return pub_fail(p, -ENOMEM);
-	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\""
-	    "http://www.w3.org/2005/Atom\"", f);
-	if (base) {
-		fputs(" xml:base=\"", f);
-		pub_esc(f, base);
-		fputs("\"", f);
-	}
-	fprintf(f, ">\n<title>IETF %s recordings</title>\n<id>urn:notewell:ietf-%s"
-	    "</id>\n<updated>%s</updated>\n<author><name>notewell</name></author>\n"
-	    "<link rel=\"alternate\" href=\"index.html\"/>\n", p->meeting, p->meeting,
-	    pub_time(updated, "%Y-%m-%dT%H:%M:%SZ", t, sizeof t));
-	for (i = 0; i < p->ns; i++) {
-		struct pub_session *s = &p->s[i];
-		if (!s->has_rec)
-			continue;
-		fputs("<entry>\n<title>", f);
-		pub_esc(f, s->acronym);
-		fputs(" - ", f);
-		pub_esc(f, s->name);
-		fputs("</title>\n<id>urn:notewell:", f);
-		pub_esc(f, s->uid);
-		fprintf(f, ":%s</id>\n<updated>%s</updated>\n<published>%s</published>\n",
-		    s->rec_sha, pub_time(s->end, "%Y-%m-%dT%H:%M:%SZ", t, sizeof t),
-		    pub_time(s->start, "%Y-%m-%dT%H:%M:%SZ", t2, sizeof t2));
-		fputs("<link rel=\"alternate\" type=\"text/html\" href=\"", f);
-		pub_esc(f, s->uid);
-		fputs("/bluesheet.html\"/>\n<link rel=\"enclosure\" type=\"audio/ogg\" "
-		    "href=\"", f);
-		pub_esc(f, s->uid);
-		fprintf(f, "/recording.opus\" length=\"%lld\"/>\n<summary>", (long long)
-		    s->rec_bytes);
-		pub_esc(f, s->room);
-		fprintf(f, ", %s UTC</summary>\n</entry>\n", t2);
-	}
-	fputs("</feed>\n", f);
-	pub_close(p, &b, "feed.atom");
 }
 
 /* ------------------------------------------------------------ manifests */
@@ -854,9 +567,10 @@ pub_file_cmp(const void *x, const void *y)
 	return strcmp(a->path, b->path);
 }
 
-/* Writes and signs PREFIX/manifest.txt over the files under PREFIX/. */
+/* Writes and signs PREFIX/manifest.txt over the files under PREFIX/ among
+ * p->files[lo..hi). */
 static void
-pub_manifest(struct pub *p, const char *prefix, const char *tc)
+pub_manifest(struct pub *p, const char *prefix, int lo, int hi, const char *tc)
 {
 	struct pub_buf b;
 	char rel[PATH_MAX], *sig = NULL;
@@ -866,11 +580,13 @@ pub_manifest(struct pub *p, const char *prefix, const char *tc)
 
 	if (p->rc)
 		return;
-	qsort(p->files, (size_t)p->nfiles, sizeof *p->files, pub_file_cmp);
+	/* Only the range the caller wrote is sorted and scanned, so a meeting
+	 * of n sessions costs O(n) here, not O(n^2). */
+	qsort(p->files + lo, (size_t)(hi - lo), sizeof *p->files, pub_file_cmp);
 	f = pub_open(&b);
 	if (!f)
 		return pub_fail(p, -ENOMEM);
-	for (i = 0; i < p->nfiles; i++) {
+	for (i = lo; i < hi; i++) {
 		if (prefix && (strncmp(p->files[i].path, prefix, plen - 1) != 0 ||
 		    p->files[i].path[plen - 1] != '/'))
 			continue;
@@ -985,10 +701,10 @@ publish_run(struct store *st, const struct minisign_key *key,
 	pub_mkdir(&p, "datatracker");
 	for (i = 0; i < p.ns && !p.rc; i++)
 		pub_session(&p, &p.s[i]);
-	pub_index(&p);
-	pub_attendees(&p);
-	pub_notices(&p);
-	pub_feed(&p);
+	site_index(&p);
+	site_attendees(&p);
+	site_notices(&p);
+	site_feed(&p);
 	minisign_public_b64(key, pk, sizeof pk);
 	{
 		char idhex[17], text[256];
@@ -997,15 +713,8 @@ publish_run(struct store *st, const struct minisign_key *key,
 		    "%s\n%s\n", idhex, pk);
 		pub_emit(&p, "host.pub", text, strlen(text));
 	}
-	for (i = 0; i < p.ns; i++) {
-		if (!p.s[i].public_)
-			continue;
-		snprintf(tc, sizeof tc, "notewell ietf-%s session %s", p.meeting,
-		    p.s[i].uid);
-		pub_manifest(&p, p.s[i].uid, tc);
-	}
 	snprintf(tc, sizeof tc, "notewell ietf-%s proceedings", p.meeting);
-	pub_manifest(&p, NULL, tc);
+	pub_manifest(&p, NULL, 0, p.nfiles, tc);
 	store_exec(st, "COMMIT");
 	if ((rc = p.rc) < 0)
 		goto out;

@@ -73,9 +73,46 @@ sim_first_session(struct store *st, char **uid, char **room, int64_t *start)
 	return rc;
 }
 
+struct sim_notice {
+	char id[128];
+	char sha[65];
+};
+
+static int
+sim_notice(struct store *st, const struct simfeed_opts *o, int64_t start,
+    struct sim_notice *sn, char *err, size_t errlen)
+{
+	struct store_notice n;
+	uint8_t *text = NULL, h[32];
+	const char *base;
+	size_t len;
+	char *dot;
+	int rc;
+
+	if ((rc = minisign_read_file(o->notice, &text, &len)) < 0) {
+		snprintf(err, errlen, "%s: %s", o->notice, strerror(-rc));
+		return rc;
+	}
+	crypto_hash_sha256(h, text, len);
+	sodium_bin2hex(sn->sha, sizeof sn->sha, h, sizeof h);
+	base = strrchr(o->notice, '/');
+	snprintf(sn->id, sizeof sn->id, "%s", base ? base + 1 : o->notice);
+	if ((dot = strrchr(sn->id, '.')))
+		*dot = '\0';
+	memset(&n, 0, sizeof n);
+	n.id = sn->id;
+	n.sha256 = sn->sha;
+	n.url = o->notice_url;
+	n.text = (const char *)text;
+	n.first_seen = start;
+	rc = store_add_notice(st, &n);
+	free(text);
+	return rc;
+}
+
 static int
 sim_recording(struct store *st, const char *uid, const char *room,
-    const char *src, char *err, size_t errlen)
+    const char *src, const struct sim_notice *sn, char *err, size_t errlen)
 {
 	struct store_recording r;
 	uint8_t *data = NULL, h[32];
@@ -114,15 +151,20 @@ sim_recording(struct store *st, const char *uid, const char *room,
 	r.bytes = (int64_t)len;
 	r.duration_ms = ms;
 	r.path = rel;
+	if (sn) {
+		r.notice_id = sn->id;
+		r.notice_sha256 = sn->sha;
+	}
 	return store_add_recording(st, &r);
 }
 
 int
-simfeed_run(struct store *st, const char *scans, const char *session,
-    const char *recording, char *err, size_t errlen)
+simfeed_run(struct store *st, const char *scans, const struct simfeed_opts *o,
+    char *err, size_t errlen)
 {
+	struct sim_notice sn;
 	struct store_scan s;
-	char *uid = session ? strdup(session) : NULL, *room = NULL;
+	char *uid = o->session ? strdup(o->session) : NULL, *room = NULL;
 	char *line = NULL, *save, nonce[512], dev[256];
 	char *badge, *suid, *when;
 	int64_t start = 0, t;
@@ -142,6 +184,8 @@ simfeed_run(struct store *st, const char *scans, const char *session,
 		goto out;
 	}
 	if ((rc = store_begin(st)) < 0)
+		goto out;
+	if (o->notice && (rc = sim_notice(st, o, start, &sn, err, errlen)) < 0)
 		goto out;
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
@@ -165,6 +209,10 @@ simfeed_run(struct store *st, const char *scans, const char *session,
 		s.wall_ns = t * 1000000000LL;
 		s.clock_synced = 1;
 		s.session_uid = suid ? suid : uid;
+		if (o->notice) {
+			s.notice_id = sn.id;
+			s.notice_sha256 = sn.sha;
+		}
 		rc = store_add_scan(st, &s);
 		if (rc < 0) {
 			snprintf(err, errlen, "%s:%d: %s", scans, lineno, strerror(-rc));
@@ -172,8 +220,8 @@ simfeed_run(struct store *st, const char *scans, const char *session,
 		}
 		n++;
 	}
-	if (recording && (rc = sim_recording(st, uid, room, recording, err,
-	    errlen)) < 0)
+	if (o->recording && (rc = sim_recording(st, uid, room, o->recording,
+	    o->notice ? &sn : NULL, err, errlen)) < 0)
 		goto out;
 	if ((rc = store_audit(st, "notewell", "sim-feed", scans)) < 0)
 		goto out;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "log.h"
 
 /*
@@ -33,6 +35,9 @@ static const char *const store_migrations[] = {
 	/* Only the badge id of a purged under-13 registrant is kept, so scans
 	 * the boxes still hold can be refused and deleted at sync. */
 	"CREATE TABLE purged_badges(badge_id TEXT PRIMARY KEY);"
+	/* ... and only a hash of their e-mail, so a later remote list that
+	 * names them by e-mail cannot bring them back. */
+	"CREATE TABLE purged_emails(sha256 TEXT PRIMARY KEY);"
 	"CREATE TABLE remote_attendance(session_uid TEXT NOT NULL,"
 	"  badge_id TEXT NOT NULL, email TEXT NOT NULL,"
 	"  join_time INTEGER NOT NULL,"
@@ -151,6 +156,24 @@ store_migrate(struct store *st)
 	return 0;
 }
 
+/* nw_sha256(text): hex SHA-256, for the purged e-mail hashes. */
+static void
+store_sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	uint8_t h[32];
+	char hex[65];
+
+	(void)argc;
+	if (!t) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	crypto_hash_sha256(h, t, (unsigned long long)sqlite3_value_bytes(argv[0]));
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	sqlite3_result_text(ctx, hex, 64, SQLITE_TRANSIENT);
+}
+
 int
 store_open(struct store *st, const char *dir)
 {
@@ -173,6 +196,12 @@ store_open(struct store *st, const char *dir)
 		goto out;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
+	if (sodium_init() < 0 || sqlite3_create_function(st->db, "nw_sha256", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, store_sql_sha256, NULL,
+	    NULL) != SQLITE_OK) {
+		rc = store_err(st, "nw_sha256");
+		goto out;
+	}
 	if ((rc = store_exec(st, "PRAGMA journal_mode = WAL")) < 0 ||
 	    (rc = store_exec(st, "PRAGMA synchronous = FULL")) < 0 ||
 	    (rc = store_exec(st, "PRAGMA foreign_keys = ON")) < 0)
@@ -439,6 +468,8 @@ store_purge_person(struct store *st, const char *badge, const char *email)
 
 	if ((rc = store_run(st, "INSERT OR IGNORE INTO purged_badges(badge_id)"
 	    " VALUES (?)", 1, b)) < 0 ||
+	    (rc = store_run(st, "INSERT OR IGNORE INTO purged_emails(sha256)"
+	    " SELECT nw_sha256(lower(?2)) WHERE ?2 <> ''", 2, be)) < 0 ||
 	    (rc = store_run(st, "DELETE FROM registrations WHERE badge_id = ?",
 	    1, b)) < 0 ||
 	    (rc = store_run(st, "DELETE FROM scans WHERE badge_id = ?", 1, b)) < 0 ||
@@ -544,6 +575,60 @@ store_put_session(struct store *st, const struct store_session *s)
 	sqlite3_bind_int(q, 7, !!s->public_);
 	bind_id(q, 8, s->dt_session_id);
 	rc = store_step_done(st, q);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_list_purged(struct store *st, int (*cb)(const char *badge, void *arg),
+    void *arg)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = store_prepare(st, "SELECT badge_id FROM purged_badges"
+	    " ORDER BY badge_id", &q)) < 0)
+		return rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = cb((const char *)sqlite3_column_text(q, 0), arg)) != 0)
+			break;
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = store_err(st, "list purged");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_room_sessions(struct store *st, const char *room,
+    int (*cb)(const struct store_session *s, void *arg), void *arg)
+{
+	struct store_session s;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = store_prepare(st, "SELECT uid, acronym, name, room, start_utc,"
+	    " end_utc, public, coalesce(dt_session_id, 0) FROM sessions"
+	    " WHERE room = ? ORDER BY start_utc, uid", &q)) < 0)
+		return rc;
+	bind_text(q, 1, room);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		s.uid = (const char *)sqlite3_column_text(q, 0);
+		s.acronym = (const char *)sqlite3_column_text(q, 1);
+		s.name = (const char *)sqlite3_column_text(q, 2);
+		s.room = (const char *)sqlite3_column_text(q, 3);
+		s.start_utc = sqlite3_column_int64(q, 4);
+		s.end_utc = sqlite3_column_int64(q, 5);
+		s.public_ = sqlite3_column_int(q, 6);
+		s.dt_session_id = sqlite3_column_int64(q, 7);
+		if ((rc = cb(&s, arg)) != 0)
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = store_err(st, "room sessions");
 	sqlite3_finalize(q);
 	return rc;
 }

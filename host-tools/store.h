@@ -96,6 +96,10 @@ int store_add_notice(struct store *st, const struct store_notice *n);
 
 /* 1 if badge_id was purged as an under-13 registrant, 0 if not. */
 int store_badge_purged(struct store *st, const char *badge_id);
+/* Calls cb for every purged badge id (for sync to tell boxes to delete
+ * their scans); a non-zero cb return stops and is returned. */
+int store_list_purged(struct store *st, int (*cb)(const char *badge, void *arg),
+    void *arg);
 
 /* ---- registrations ---- */
 
@@ -133,4 +137,8 @@ struct store_session {
 int store_set_meeting(struct store *st, const char *number);
 /* Insert or update in place; creates the room. */
 int store_put_session(struct store *st, const struct store_session *s);
+/* A room's schedule in time order (what sync pushes to the room's box);
+ * strings are valid during the callback only. */
+int store_room_sessions(struct store *st, const char *room,
+    int (*cb)(const struct store_session *s, void *arg), void *arg);
 #endif

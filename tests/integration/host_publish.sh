@@ -64,7 +64,8 @@ opusenc --quiet "$D/tone.wav" "$D/tone.opus"
 check "import agenda.ics" nw import agenda "$D/agenda.ics"
 check "import registrations" nw import registrations "$D/reg.csv"
 check "import remote" nw import remote "$D/remote.csv"
-check "feed scans and recording (sim-feed)" nw sim-feed --session ietf-130-1-tls --recording "$D/tone.opus" "$D/scans.txt"
+printf 'Recording & <notice> v7\n' >"$D/notice-v7.txt"
+check "feed scans and recording (sim-feed)" nw sim-feed --session ietf-130-1-tls --recording "$D/tone.opus" --notice "$D/notice-v7.txt" --notice-url https://example.org/privacy "$D/scans.txt"
 check "feed scans in another room" nw sim-feed "$D/scans2.txt"
 check "re-import registrations (idempotent)" nw import registrations "$D/reg.csv"
 check_eq "no demographic column in the store" "" \
@@ -82,6 +83,10 @@ check_eq "bad import changed nothing" "$before" \
 	"$(sqlite3 "$S/host.db" 'SELECT count(*), group_concat(badge_id) FROM registrations')"
 
 check "unmatched lists the unknown badge" sh -c "'$N' --store '$S' unmatched | grep -q BADGE-UNKNOWN"
+check "unmatched lists the unknown remote e-mail" sh -c "'$N' --store '$S' unmatched | grep -q stranger@example.com"
+check_fails "the under-13 person is not even in unmatched" sh -c "'$N' --store '$S' unmatched | grep -q kidparent"
+check_eq "store keeps no trace of the under-13 e-mail" 0 \
+	"$(sqlite3 "$S/host.db" .dump | grep -c kidparent)"
 check "publish" nw publish --out "$OUT"
 check "verify passes" nw verify "$OUT"
 check "minisign -V accepts the top manifest" minisign -V -q -p "$S/host.pub" -m "$OUT/manifest.txt"
@@ -117,6 +122,9 @@ b=json.load(open('$OUT/datatracker/ietf-130-1-tls/bluesheet-api.json'))
 assert all(set(x)=={'name','affiliation'} for x in b) and len(b)==6, b
 "
 check "blue sheet text form" grep -qP '^Mallory <script>alert\(1\)</script>\tEvil "Quotes" Corp$' "$OUT/ietf-130-1-tls/bluesheet.txt"
+check "notices page lists the notice with its hash" grep -q "$(sha256sum "$D/notice-v7.txt" | cut -c1-64)" "$OUT/notices.html"
+check "notice text escaped" grep -qF 'Recording &amp; &lt;notice&gt; v7' "$OUT/notices.html"
+check "session page names the notice of its recording" grep -q 'notice-v7' "$OUT/ietf-130-1-tls/bluesheet.html"
 check "feed has one entry per recording" test "$(grep -c '<entry>' "$OUT/feed.atom")" -eq 1
 check "small groups suppressed" grep -q 'fewer than 5' "$OUT/index.html"
 
@@ -136,6 +144,9 @@ check "verify after republish" nw verify "$OUT"
 check_fails "redact of unknown person fails" nw redact nobody@example.com --reason x
 
 # --- tamper detection ----------------------------------------------------
+minisign -G -W -p "$T_TMP/other.pub" -s "$T_TMP/other.key" >/dev/null 2>&1
+check_fails "verify fails with another key" nw verify --pubkey "$T_TMP/other.pub" "$OUT"
+check "verify with the key given explicitly" nw verify --pubkey "$S/host.pub" "$OUT"
 cp -a "$OUT" "$T_TMP/t1"
 printf 'X' | dd of="$T_TMP/t1/ietf-130-1-tls/bluesheet.csv" bs=1 seek=5 conv=notrunc 2>/dev/null
 check_fails "verify fails after one byte changed" nw verify "$T_TMP/t1"

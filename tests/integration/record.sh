@@ -84,4 +84,16 @@ check_eq "the session goes on in part 2" recording "$(status 'd["state"]')"
 check "part 2 exists" test -f "$D/recordings/manual-pause.part2.opus"
 ctl session stop >/dev/null
 check "part 2 is finished on stop" opusinfo "$D/recordings/manual-pause.part2.opus"
+kill "$D_PID"; wait "$D_PID" 2>/dev/null
+
+# Disk below the reserve: no recording, an alarm, the journal says so, and
+# scans keep working.
+D=$T_TMP/box2
+sed 's/^silence_s.*/disk_reserve_mb = 1048576/' "$T_TMP/box.conf" >"$T_TMP/full.conf"
+daemon_start "$D" --config "$T_TMP/full.conf"
+ctl session start --uid full-disk >/dev/null
+check "the journal says the session's recording could not be made" sh -c "sqlite3 '$D/journal.db' \"SELECT detail FROM events WHERE kind = 'recording-failed'\" | grep -q 'full-disk.*reserve'"
+check_eq "status shows the disk and not-recording alarms" "disk not-recording" "$(status '" ".join(d["alarms"])')"
+check "scans still work with the disk at its reserve" ctl scan DISKFULL1
+check_fails "no recording file was started" ls "$D"/recordings/full-disk*
 t_done

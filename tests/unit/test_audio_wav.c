@@ -1,8 +1,9 @@
 /*
  * audio sources: the WAV backend (format checks, channel conversion, fast
- * and realtime pacing) and the spec parser; ALSA only as far as it runs
- * without sound hardware (its "null" device). Real capture, xruns and
- * hotplug are exercised in the QEMU image with snd-aloop.
+ * and realtime pacing) and the spec parser; ALSA as far as it runs without
+ * sound hardware: the "null" device, and a device that fails and returns
+ * (alsa-lib's file plugin writing to /dev/full). Real capture, xruns and
+ * USB hotplug are exercised in the QEMU image with snd-aloop.
  */
 #include <errno.h>
 #include <poll.h>
@@ -224,6 +225,43 @@ test_alsa_null(void **state)
 	assert_true(audio_open("alsa:no_such_device_here", AUDIO_PACE_REALTIME, NULL, &src) < 0);
 }
 
+/*
+ * A device that fails and comes back. alsa-lib's "file" plugin on top of
+ * "null" writes what it captures to a file; writing to /dev/full fails, so
+ * every read soon errors with -EIO, which the source treats like a pulled
+ * USB microphone: close, back off, reopen.
+ */
+static void
+test_alsa_lost_and_back(void **state)
+{
+	struct audio_source *src = NULL;
+	struct audio_status st;
+	int16_t buf[4800];
+	long after_reopen = 0;
+
+	assert_int_equal(audio_open("alsa:file:'/dev/full',raw", AUDIO_PACE_REALTIME,
+	    NULL, &src), 0);
+	for (int i = 0; i < 10000; i++) {
+		struct pollfd pfd = { .fd = audio_fd(src), .events = POLLIN };
+		ssize_t n;
+
+		/* The fd stays the same and wakes us for the reopen timer too. */
+		assert_int_equal(poll(&pfd, 1, 10000), 1);
+		n = audio_read(src, buf, 4800);
+		assert_true(n > 0 || n == -EAGAIN);
+		audio_get_status(src, &st);
+		if (n > 0 && st.reopens > 0)
+			after_reopen += n;
+		if (st.lost >= 2 && after_reopen > 0)
+			break;
+	}
+	audio_get_status(src, &st);
+	assert_true(st.lost >= 2);
+	assert_true(st.reopens >= 1);
+	assert_true(after_reopen > 0);
+	audio_close(src);
+}
+
 int
 main(void)
 {
@@ -233,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_realtime_pacing),
 		cmocka_unit_test(test_alsa_null),
+		cmocka_unit_test(test_alsa_lost_and_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,6 +186,45 @@ test_devices_and_recordings(void **state)
 	assert_int_equal(store_device_key(&st, "nope", got), -ENOENT);
 }
 
+static int
+count_cb(const char *badge, void *arg)
+{
+	(void)badge;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+room_cb(const struct store_session *s, void *arg)
+{
+	strcat(arg, s->uid);
+	strcat(arg, ";");
+	return 0;
+}
+
+static void
+test_sync_helpers(void **state)
+{
+	struct store_registration kid = { .badge_id = "K1", .first_name = "K",
+	    .last_name = "Id", .organization = "", .country_code = "",
+	    .profile_url = "", .email = "KID@example.com", .under_13 = 1 };
+	struct store_session s2 = { .uid = "ietf-1-0-early", .acronym = "early",
+	    .name = "Early", .room = "A", .start_utc = 500, .end_utc = 600,
+	    .public_ = 1 };
+	char rooms[256] = "";
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(store_put_registration(&st, &kid), 0);
+	assert_int_equal(store_list_purged(&st, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_badge_purged(&st, "K1"), 1);
+	assert_int_equal(store_badge_purged(&st, "B1"), 0);
+	assert_int_equal(store_put_session(&st, &s2), 0);
+	assert_int_equal(store_room_sessions(&st, "A", room_cb, rooms), 0);
+	assert_string_equal(rooms, "ietf-1-0-early;ietf-1-1-tls;");
+}
+
 int
 main(void)
 {
@@ -195,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_scan_idempotence),
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_devices_and_recordings),
+		cmocka_unit_test(test_sync_helpers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,3 +7,8 @@ bench-scan: all $(O)/bench/scan_latency
 	@rm -rf $(O)/bench-scan && mkdir -p $(O)/bench-scan
 	$(O)/bench/scan_latency $(O)/bench-scan $(BENCH_SCANS) | tee $(O)/bench-scan.txt
 BENCH_SCANS ?= 10000
+
+# Publishing a synthetic full meeting at 1x, 2x and 4x (issue: publishing).
+BENCH_TARGETS += bench-publish
+bench-publish: all
+	O=$(O) bench/host_publish.sh | tee $(O)/bench-publish.txt
