@@ -126,9 +126,11 @@ class Qmp:
             {"type": "key", "data": {"down": down,
                                      "key": {"type": "qcode", "data": qcode}}}])
 
-    def type_text(self, text, delay=0.03):
+    def type_text(self, text, delay=0.06):
         """Types text as key presses; Shift is held for capitals/symbols.
-        The delay lets the guest poll each report (usb-kbd queues few)."""
+        The delay lets the guest poll each report: usb-kbd queues 16 key
+        events and drops the rest, so at this pace the guest may stall for
+        about a second (a screen redraw, a busy host) without losing keys."""
         for ch in text:
             shift, q = char_keys(ch)
             if shift:
@@ -184,7 +186,10 @@ class Guest:
              "-device", "qemu-xhci,id=xhci",
              # A framebuffer for the notice screen; QMP screendump reads it.
              "-device", "virtio-gpu-pci,xres=800,yres=480",
-             "-qmp", "unix:%s,server=on,wait=off" % qmp]
+             "-qmp", "unix:%s,server=on,wait=off" % qmp,
+             # Keys the guest did not fetch in time are dropped by usb-kbd
+             # (16-event queue); this logs each drop to NAME.qemu.log.
+             "-trace", "hid_kbd_queue_full"]
         if serial:
             a += ["-chardev", "socket,id=s0,path=%s,server=on,wait=on,logfile=%s"
                   % (serial, os.path.join(self.dir, self.name + ".serial.log")),
@@ -232,6 +237,15 @@ class Guest:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(path)
         return s
+
+    def keys_dropped(self):
+        """Key events usb-kbd dropped because the guest did not fetch them
+        (the -trace hid_kbd_queue_full lines in NAME.qemu.log)."""
+        try:
+            with open(os.path.join(self.dir, self.name + ".qemu.log")) as f:
+                return f.read().count("hid_kbd_queue_full")
+        except OSError:
+            return 0
 
     def qemu_log_tail(self):
         try:
@@ -815,7 +829,8 @@ def sc_scan(c):
         g.check(CTL + "session start --uid qemu-scan --title 'QEMU scan'")
         first = ["NW0001", "NW0002", "NW0003", "NW0001"]
         acks = [scan(g, b) for b in first]
-        t.ok(all(acks), "scan: %d typed badges acknowledged" % len(first), acks)
+        t.ok(all(acks), "scan: %d typed badges acknowledged" % len(first),
+             "acks %s; key events usb-kbd dropped: %d" % (acks, g.keys_dropped()))
         at = len(g.out)
         g.qmp.cmd("device_del", id="kbd0")
         g.wait_for(r"notewelld: scanner \S+ detached", 30, at)
@@ -826,7 +841,8 @@ def sc_scan(c):
         g.wait_for(r"notewelld: scanner \S+ attached", 30, at)
         second = ["NW0004", "NW0005"]
         acks = [scan(g, b) for b in second]
-        t.ok(all(acks), "scan: badges typed on the replugged scanner acknowledged", acks)
+        t.ok(all(acks), "scan: badges typed on the replugged scanner acknowledged",
+             "acks %s; key events usb-kbd dropped: %d" % (acks, g.keys_dropped()))
         # Junk is refused, not stored (shorter than badge_min_len 4).
         t.ok(not scan(g, "ab"), "scan: a too-short code is rejected")
         sheet = bluesheet(g)
@@ -949,7 +965,8 @@ def sc_powercut_daemon(c):
     stored = [x[0] for x in sql(db, "SELECT badge FROM scans ORDER BY id")]
     t.ok(stored[:n_acked] == acked,
          "pcut: all %d acknowledged scans are in the journal after the cut" % n_acked, stored)
-    t.ok(all(b in badges[:-1] for b in stored), "pcut: the half-typed badge was not stored", stored)
+    t.ok(all(b in badges[:-1] for b in stored), "pcut: the half-typed badge was not stored",
+         "%s; key events usb-kbd dropped: %d" % (stored, g.keys_dropped()))
     rows = sql(db, "SELECT state FROM recordings")
     t.ok(rows == [["recording"]], "pcut: the journal says a recording was running at the cut", rows)
     g2 = daemon_guest(c, "pcut2", disk)
