@@ -11,6 +11,8 @@
 #include "badge.h"
 #include "daemon.h"
 #include "log.h"
+#include "sync.h"
+#include "syncproto.h"
 
 /* The privacy statement in force says registration data (name and
  * affiliation) is published in the proceedings: the attendee is told so at
@@ -43,14 +45,12 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 	enum badge_status st;
 	int rc;
 
+	/* Enrollment codes come in through the same scanner; they are the
+	 * sync module's, never a scan. */
+	if (syncproto_is_setup(d->cfg.setup_prefix, code))
+		return sync_setup_scan(d, code, source, msg, msglen);
 	nwclock_now(&d->clock, &s.at);
 	st = badge_check(&d->badge, code, strlen(code), &payload);
-	if (st == BADGE_SETUP) {
-		/* An enrollment code is never a blue-sheet entry. */
-		snprintf(detail, sizeof detail, "source=%s", source);
-		journal_event(d->journal, "setup-code", detail, &s.at);
-		return bluesheet_setup_code(d, payload, msg, msglen);
-	}
 	if (st != BADGE_VALID) {
 		why = badge_strerror(st);
 		sanitize(code, clean, sizeof clean);
@@ -86,16 +86,6 @@ bluesheet_scan(struct daemon *d, const char *code, const char *source,
 	d->last_scan_ok = 1;
 	d->board.ack(&d->board, 1, msg);
 	return 0;
-}
-
-/* Until enrollment lands, a setup code is recognised and refused loudly
- * rather than silently stored as a badge. */
-int
-bluesheet_setup_code(struct daemon *d, const char *payload, char *msg, size_t msglen)
-{
-	snprintf(msg, msglen, "Setup code recognised, but this box cannot enroll yet.");
-	d->board.ack(&d->board, 0, msg);
-	return -ENOTSUP;
 }
 
 static void

@@ -99,6 +99,14 @@ const struct config_key config_keys[] = {
 	{ "clock_synced", I(clock_synced, -1, 1), "-1", "-1 ask the kernel; 0/1 force", NULL },
 	{ "sync_url", S(sync_url), "", "host URL (set by enrollment)", NULL },
 	{ "heartbeat_s", I(heartbeat_s, 5, 3600), "30", "status push interval", NULL },
+	{ "sync_chunk_kb", I(sync_chunk_kb, 16, 8192), "4096",
+	  "recording upload chunk size in KiB (each is fsynced and acknowledged)", NULL },
+	{ "sync_rate_kbps", I(sync_rate_kbps, 0, 10000000), "0",
+	  "cap on upload speed in kB/s so sync leaves the room network usable; 0 no cap", NULL },
+	{ "sync_retry_max_s", I(sync_retry_max_s, 1, 86400), "300",
+	  "longest wait between sync attempts (exponential backoff with jitter)", NULL },
+	{ "retention_free_mb", I(retention_free_mb, 0, 1 << 24), "1024",
+	  "delete recordings the host has confirmed while free space is below this; 0 never", NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 

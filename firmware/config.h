@@ -50,6 +50,10 @@ struct config {
 	/* sync */
 	char sync_url[256];
 	int heartbeat_s;
+	int sync_chunk_kb;		/* recording upload chunk */
+	int sync_rate_kbps;		/* upload cap, 0 = none */
+	int sync_retry_max_s;		/* longest wait between attempts */
+	int retention_free_mb;		/* free synced recordings below this */
 };
 
 enum config_type { CONFIG_T_STRING, CONFIG_T_INT, CONFIG_T_ENUM };

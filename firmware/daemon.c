@@ -14,6 +14,7 @@
 #include "log.h"
 #include "recording.h"
 #include "schedule.h"
+#include "sync.h"
 
 /* One daemon per data folder: a second one would interleave two sessions'
  * scans in one journal. flock is released by the kernel when we die. */
@@ -106,8 +107,10 @@ cmd_status(struct daemon *d)
 	    "clock_synced", now.synced,
 	    "time", when,
 	    "uptime_s", (json_int_t)((now.mono_ns - d->started_mono_ns) / 1000000000));
-	if (o)
+	if (o) {
 		recording_status(d, o);
+		json_object_set_new(o, "sync", sync_status_json(d->sync, d->journal, d->dir, &now));
+	}
 	return o;
 }
 
@@ -266,6 +269,8 @@ handle(void *arg, const char *cmd, json_t *req)
 		return cmd_clock(d, req);
 	if (strcmp(cmd, "schedule") == 0)
 		return cmd_schedule(d);
+	if (strcmp(cmd, "sync") == 0)
+		return sync_ctl(d, req);
 	return ctl_error("unknown command '%s'", cmd);
 }
 
@@ -297,6 +302,10 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 	}
 	if ((rc = lock_datadir(d, err, errlen)) != 0)
 		return rc;
+	/* Before any SQLite connection exists: see sync.h. A box that cannot
+	 * sync still takes scans, so a failure here is only logged. */
+	if (sync_start(&d->sync, cfg, dir, err, errlen) != 0)
+		log_warnx("sync disabled: %s", err);
 	nwclock_system_init(&d->clock);
 	d->clock.force_synced = cfg->clock_synced;
 	if ((rc = journal_open(dir, &d->journal, err, errlen)) != 0)
@@ -340,6 +349,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "scanner input: %s", strerror(-rc));
 		return rc;
 	}
+	if (sync_attach(d->sync, d->loop) != 0)
+		log_warnx("sync: cannot start the worker");
 	nwclock_now(&d->clock, &now);
 	journal_event(d->journal, "start", d->board.name, &now);
 	return 0;
@@ -362,6 +373,7 @@ daemon_run(struct daemon *d)
 void
 daemon_free(struct daemon *d)
 {
+	sync_stop(d->sync);
 	scanin_close(d->scanin);
 	if (d->level)
 		recording_free(d);

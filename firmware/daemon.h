@@ -57,6 +57,8 @@ struct daemon {
 	struct roomscreen *screen;
 	char notice_version[32];
 	uint64_t scans_ok, scans_rejected;
+	/* sync.c: the worker that pushes to the host (NULL: not running). */
+	struct sync *sync;
 };
 
 int daemon_init(struct daemon *, const struct config *, const char *dir,
@@ -70,7 +72,6 @@ void daemon_free(struct daemon *);
 int bluesheet_scan(struct daemon *, const char *code, const char *source,
     char *msg, size_t msglen);
 json_t *bluesheet_list(struct daemon *, int64_t session_id);
-int bluesheet_setup_code(struct daemon *, const char *payload, char *msg, size_t msglen);
 
 /* roomscreen.c: notices in force and the room screen. */
 int roomscreen_open(struct daemon *, char *err, size_t errlen);

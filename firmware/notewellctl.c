@@ -26,7 +26,34 @@ usage(FILE *f)
 	    "  clock run-until TIME          sim board: run the virtual clock to TIME\n"
 	    "  bluesheet [--session ID]      badge ids and scan counts of a session\n"
 	    "  events [--limit N]            the audit log, oldest first\n"
+	    "  sync                          push to the host now; show sync state and backlog\n"
 	    "DIR defaults to $NOTEWELL_DATA, then /var/lib/notewell.\n");
+}
+
+static void
+print_sync(json_t *y)
+{
+	json_t *b = json_object_get(y, "backlog");
+	const char *e;
+
+	printf("sync     %s%s%s%s\n", json_string_value(json_object_get(y, "state")),
+	    json_is_true(json_object_get(y, "enrolled")) ? " with " : " (not enrolled)",
+	    json_is_true(json_object_get(y, "enrolled")) ?
+	    json_string_value(json_object_get(y, "host")) : "",
+	    json_string_value(json_object_get(y, "last_ok")) ? "" : ", never synced");
+	if (json_string_value(json_object_get(y, "last_ok")))
+		printf("synced   last at %s\n", json_string_value(json_object_get(y, "last_ok")));
+	if (json_is_object(b))
+		printf("backlog  %lld records, %lld bytes, oldest %lld s\n",
+		    (long long)json_integer_value(json_object_get(b, "records")),
+		    (long long)json_integer_value(json_object_get(b, "bytes")),
+		    (long long)json_integer_value(json_object_get(b, "oldest_age_s")));
+	if ((e = json_string_value(json_object_get(y, "enroll_error"))) && *e)
+		printf("enroll   %s\n", e);
+	if ((e = json_string_value(json_object_get(y, "last_error"))) && *e)
+		printf("error    %s\n", e);
+	if ((e = json_string_value(json_object_get(y, "key_id"))))
+		printf("key      %s\n", e);
 }
 
 static void
@@ -68,6 +95,10 @@ print_human(const char *cmd, json_t *r)
 		    json_string_value(json_object_get(n, "id")) : "none loaded");
 		printf("clock    %s (%s)\n", json_string_value(json_object_get(r, "time")),
 		    json_is_true(json_object_get(r, "clock_synced")) ? "synced" : "NOT synced");
+		if (json_is_object(json_object_get(r, "sync")))
+			print_sync(json_object_get(r, "sync"));
+	} else if (strcmp(cmd, "sync") == 0) {
+		print_sync(json_object_get(r, "sync"));
 	} else if (strcmp(cmd, "bluesheet") == 0) {
 		size_t i;
 		json_t *e;
@@ -111,7 +142,7 @@ build_request(int argc, char **argv)
 	json_t *req = json_pack("{s:s}", "cmd", cmd);
 
 	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "pause") == 0 || strcmp(cmd, "notice") == 0 ||
-	    strcmp(cmd, "resume") == 0) && argc == 1)
+	    strcmp(cmd, "resume") == 0 || strcmp(cmd, "sync") == 0) && argc == 1)
 		return req;
 	if (strcmp(cmd, "schedule") == 0 && argc == 2 && strcmp(argv[1], "reload") == 0)
 		return req;

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "recorder.h"
 #include "schedule.h"
+#include "sync.h"
 
 #define CHUNK_FRAMES 960		/* 20 ms at 48 kHz */
 #define CHUNKS_PER_WAKE 50		/* then let the loop serve others */
@@ -354,6 +355,7 @@ session_close(struct daemon *d, char *err, size_t errlen)
 	event(d, "session-stop", "id=%lld", (long long)d->session_id);
 	log_info("session %lld stopped", (long long)d->session_id);
 	d->session_id = 0;
+	sync_kick(d->sync);	/* a closed session is worth sending now */
 	return 0;
 }
 

@@ -34,9 +34,10 @@ on_event(void *arg, const struct scanfeed_event *e)
 		bluesheet_scan(d, e->code, e->scanner_id, msg, sizeof msg);
 		break;
 	case SCANFEED_SETUP:
-		snprintf(detail, sizeof detail, "source=%s", e->scanner_id);
-		journal_event(d->journal, "setup-code", detail, &now);
-		bluesheet_setup_code(d, e->code, msg, sizeof msg);
+		/* scanfeed hands over the payload; the scan path wants the code
+		 * as typed, and routes it to enrollment. */
+		snprintf(detail, sizeof detail, "%s%s", d->cfg.setup_prefix, e->code);
+		bluesheet_scan(d, detail, e->scanner_id, msg, sizeof msg);
 		break;
 	case SCANFEED_REJECT:
 		/* The rejected text itself is never logged: it may be someone's

@@ -21,6 +21,8 @@
 #include "redact.h"
 #include "simfeed.h"
 #include "store.h"
+#include "schedout.h"
+#include "synccmd.h"
 
 struct ctx {
 	const char *store_dir;
@@ -81,6 +83,31 @@ cmd_later(struct ctx *c, int argc, char **argv)
 	}
 	fprintf(stderr, "notewell: %s: not implemented yet\n", argv[0]);
 	return 2;
+}
+
+/* Enrollment and sync live in synccmd.c; they all need the store open. */
+static int
+cmd_sync(struct ctx *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct store *, int, char **);
+	} t[] = {
+		{ "init", synccmd_init }, { "enroll", synccmd_enroll },
+		{ "devices", synccmd_devices }, { "revoke", synccmd_revoke },
+		{ "serve", synccmd_serve },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (strcmp(t[i].name, argv[0]) != 0)
+			continue;
+		if (want_help(argc, argv))
+			return t[i].fn(NULL, argc, argv);
+		if (open_store(c) < 0)
+			return 1;
+		return t[i].fn(&c->st, argc, argv);
+	}
+	return cmd_later(c, argc, argv);
 }
 
 static int
@@ -301,6 +328,31 @@ cmd_unmatched(struct ctx *c, int argc, char **argv)
 }
 
 static int
+cmd_schedule(struct ctx *c, int argc, char **argv)
+{
+	json_t *j;
+	char *out;
+
+	if (want_help(argc, argv)) {
+		cmd_usage("schedule");
+		return 0;
+	}
+	if (argc != 2)
+		return cmd_usage("schedule");
+	if (open_store(c) < 0)
+		return 1;
+	if (!(j = schedout_room(&c->st, argv[1]))) {
+		fprintf(stderr, "notewell: schedule: cannot read the agenda\n");
+		return 1;
+	}
+	out = json_dumps(j, JSON_INDENT(2));
+	printf("%s\n", out);
+	free(out);
+	json_decref(j);
+	return 0;
+}
+
+static int
 cmd_simfeed(struct ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -343,11 +395,13 @@ cmd_simfeed(struct ctx *c, int argc, char **argv)
 }
 
 static const struct cmd main_cmds[] = {
-	{ "init", cmd_later, "", "set up the store and the host key" },
-	{ "enroll", cmd_later, "ROOM", "print a setup QR code for a room's box" },
-	{ "devices", cmd_later, "", "list enrolled boxes" },
-	{ "revoke", cmd_later, "DEVICE", "revoke a box's key" },
-	{ "serve", cmd_later, "", "receive what the boxes push" },
+	{ "init", cmd_sync, "[--url https://HOST:PORT]",
+	    "set up the store, the signing key and the TLS key; print the pin" },
+	{ "enroll", cmd_sync, "--room NAME [--url URL] [--ttl MIN] [--png FILE]",
+	    "print a one-time setup QR code for a room's box" },
+	{ "devices", cmd_sync, "", "list enrolled boxes" },
+	{ "revoke", cmd_sync, "BOX", "make the host refuse a box from now on" },
+	{ "serve", cmd_sync, "[--listen ADDR:PORT]", "receive what the boxes push (HTTPS)" },
 	{ "status", cmd_later, "", "what the store holds" },
 	{ "preflight", cmd_later, "", "check the boxes before the meeting" },
 	{ "import", cmd_import, "agenda|registrations|remote FILE",
@@ -360,6 +414,7 @@ static const struct cmd main_cmds[] = {
 	{ "redact", cmd_redact, "PERSON --reason TEXT",
 	    "remove a person (badge id, e-mail or datatracker id) from publication" },
 	{ "unmatched", cmd_unmatched, "", "list scans of unknown badges (never published)" },
+	{ "schedule", cmd_schedule, "ROOM", "the room's schedule as its box receives it (JSON)" },
 	{ "sim-feed", cmd_simfeed, "[--session UID] [--recording FILE.opus]\n"
 	    "             [--notice FILE [--notice-url URL]] SCANS",
 	    "testing/simulation only: add scans as if a box had synced them" },

@@ -63,6 +63,40 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE audit(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  at INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,"
 	"  detail TEXT NOT NULL);",
+	/* 2: enrollment and sync (host-tools/syncstore.c).  box_records keeps
+	 * every record a box pushed, canonical text and hash, so a retry is
+	 * recognised and a manifest can be checked against what was stored. */
+	"CREATE TABLE host_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE enroll_tokens(token_sha256 TEXT PRIMARY KEY,"
+	"  room TEXT NOT NULL, url TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL, used_at INTEGER, used_by TEXT,"
+	"  used_pubkey BLOB);"
+	"CREATE TABLE box_auth(device_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL,"
+	"  last_seen INTEGER, last_addr TEXT);"
+	"CREATE TABLE box_clock(device_id TEXT NOT NULL, boot_id TEXT NOT NULL,"
+	"  base_ns INTEGER NOT NULL, wall_offset_ns INTEGER NOT NULL,"
+	"  samples INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (device_id, boot_id));"
+	"CREATE TABLE box_records(device_id TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  key TEXT NOT NULL, sha256 TEXT NOT NULL, body TEXT NOT NULL,"
+	"  session_uid TEXT, boot_id TEXT, mono_ns INTEGER, wall_ns INTEGER,"
+	"  clock_synced INTEGER, corrected_wall_ns INTEGER,"
+	"  time_corrected INTEGER NOT NULL DEFAULT 0, received_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (device_id, kind, key));"
+	"CREATE INDEX box_records_session ON box_records(device_id, session_uid);"
+	"CREATE TABLE box_uploads(device_id TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  confirmed INTEGER NOT NULL, received_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  chunks INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL,"
+	"  completed_at INTEGER, hash_state BLOB, PRIMARY KEY (device_id, sha256));"
+	"CREATE TABLE box_manifests(device_id TEXT NOT NULL,"
+	"  session_uid TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,"
+	"  trusted_comment TEXT NOT NULL, received_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (device_id, session_uid));"
+	/* wall_ns becomes the best known time; the box's own stays here. */
+	"ALTER TABLE scans ADD COLUMN box_wall_ns INTEGER;"
+	"ALTER TABLE scans ADD COLUMN time_corrected INTEGER NOT NULL DEFAULT 0;"
+	/* The box's minisign public key line (key id + key) checks manifests. */
+	"ALTER TABLE devices ADD COLUMN minisign_pub TEXT;",
 };
 
 #define STORE_NMIG ((int)(sizeof store_migrations / sizeof store_migrations[0]))

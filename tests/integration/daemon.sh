@@ -38,7 +38,7 @@ check_eq "blue sheet counts a badge once" 25 "$(ctl bluesheet --json | python3 -
 
 # Power cut: kill -9 right after the last acknowledgement.
 kill -9 "$D_PID"; wait "$D_PID" 2>/dev/null
-check_eq "journal integrity_check after kill -9" ok "$(sqlite3 "$D/journal.db" 'PRAGMA integrity_check')"
+check_eq "journal integrity_check after kill -9" ok "$(sqlite3 -cmd '.timeout 10000' "$D/journal.db" 'PRAGMA integrity_check')"
 daemon_start "$D" --config "$T_TMP/good.conf"
 check "daemon restarts on the same folder" ctl status
 ctl bluesheet | tail -n +2 | cut -f1 | sort >"$T_TMP/after"

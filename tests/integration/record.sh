@@ -72,7 +72,7 @@ check_eq "pause and resume marks with positions" "pause 60 resume 60" \
 ctl clock run-until 2026-03-16T09:22:00Z >/dev/null
 wait_for 30 sh -c "\"$BIN/notewellctl\" --data \"$D\" status --json | grep -q '\"time\": \"2026-03-16T09:22'"
 kill -9 "$D_PID"; wait "$D_PID" 2>/dev/null
-check_eq "journal ok after kill -9 mid-recording" ok "$(sqlite3 "$D/journal.db" 'PRAGMA integrity_check')"
+check_eq "journal ok after kill -9 mid-recording" ok "$(sqlite3 -cmd '.timeout 10000' "$D/journal.db" 'PRAGMA integrity_check')"
 sed -i 's/^sim_clock_start.*/sim_clock_start = 2026-03-16T09:22:00Z/' "$T_TMP/box.conf"
 daemon_start "$D" --config "$T_TMP/box.conf"
 fp=$D/recordings/manual-pause.part1.opus

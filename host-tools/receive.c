@@ -1,0 +1,1071 @@
+/*
+ * notewell serve: receive what the boxes push; see receive.h and
+ * docs/sync.md.
+ *
+ * libmicrohttpd runs one internal polling thread, so handlers run one at a
+ * time: the store needs no locking and the sequence check cannot race. A
+ * handler only touches the local disk (a chunk write and its fsync at most),
+ * so one slow box cannot hold up the others: its bytes arrive through the
+ * event-driven thread while others are served.
+ */
+#include "receive.h"
+#include "schedout.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "log.h"
+#include "minisign.h"
+#include "recv_parse.h"
+#include "syncproto.h"
+#include "syncstore.h"
+#include "tlscert.h"
+
+#define MAX_CHUNK_BODY (8u << 20)
+#define MAX_RECORDING_BYTES (16LL << 30)
+
+enum route {
+	R_NONE,
+	R_ENROLL,	/* POST /v1/enroll */
+	R_RECORDS,	/* POST /v1/records */
+	R_MANIFEST,	/* POST /v1/manifests */
+	R_REC_STATUS,	/* GET  /v1/recordings/SHA */
+	R_REC_DATA,	/* PUT  /v1/recordings/SHA/data/OFFSET */
+	R_REC_FINISH,	/* POST /v1/recordings/SHA/finish */
+	R_SCHEDULE,	/* GET  /v1/schedule: the box's room's sessions */
+	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
+};
+
+/* Addresses that keep failing authentication are turned away for a while
+ * at accept time, so a prober costs a table lookup, not a TLS handshake. */
+#define THROTTLE_SLOTS 64
+#define THROTTLE_FAILS 100	/* within THROTTLE_WINDOW_S */
+#define THROTTLE_WINDOW_S 10
+#define THROTTLE_BLOCK_S 30
+
+struct throttle {
+	struct in6_addr addr;	/* IPv4 as mapped */
+	time_t window, blocked_until;
+	int fails;
+};
+
+struct srv {
+	struct store *st;
+	int bench_sink;
+	struct throttle t[THROTTLE_SLOTS];
+};
+
+struct req {
+	enum route route;
+	char box[SYNCPROTO_BOX_MAX + 1];
+	uint64_t seq;
+	char clock[SYNCPROTO_CLOCK_MAX];
+	char sig[SYNCPROTO_SIG_B64 + 1];
+	struct nw_stamp box_now;
+	char sha[SYNCPROTO_SHA_HEX + 1];	/* recording routes */
+	int64_t offset;				/* R_REC_DATA */
+	char addr[INET6_ADDRSTRLEN];
+	size_t max;
+	char *body;
+	size_t len, cap;
+	crypto_hash_sha256_state h;
+	int sink_fd;			/* R_BENCH */
+	int64_t sink_bytes;
+};
+
+struct reply {
+	unsigned status;
+	json_t *json;
+};
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static enum MHD_Result
+send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	json_decref(j);
+	if (!text)
+		text = strdup("{}");
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+addr_key(const struct sockaddr *sa, struct in6_addr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (sa && sa->sa_family == AF_INET) {
+		out->s6_addr[10] = out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		*out = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
+}
+
+static struct throttle *
+throttle_slot(struct srv *s, const struct in6_addr *a, int create)
+{
+	struct throttle *oldest = &s->t[0];
+
+	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		if (memcmp(&s->t[i].addr, a, sizeof *a) == 0 && s->t[i].window)
+			return &s->t[i];
+		if (s->t[i].window < oldest->window)
+			oldest = &s->t[i];
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	oldest->addr = *a;
+	return oldest;
+}
+
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct srv *s = cls;
+	struct in6_addr a;
+	struct throttle *t;
+
+	addr_key(sa, &a);
+	t = throttle_slot(s, &a, 0);
+	return t && t->blocked_until > time(NULL) ? MHD_NO : MHD_YES;
+}
+
+/* The one answer to anything not signed by an enrolled box. */
+static enum MHD_Result
+unauthorized(struct srv *s, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	time_t now = time(NULL);
+	struct in6_addr a;
+	struct throttle *t;
+
+	addr_key(ci ? ci->client_addr : NULL, &a);
+	t = throttle_slot(s, &a, 1);
+	if (now - t->window >= THROTTLE_WINDOW_S) {
+		t->window = now;
+		t->fails = 0;
+	}
+	if (++t->fails >= THROTTLE_FAILS) {
+		t->blocked_until = now + THROTTLE_BLOCK_S;
+		log_warnx("too many unauthenticated requests from one address; refusing it "
+		    "for %d s", THROTTLE_BLOCK_S);
+	}
+	return send_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"));
+}
+
+static struct reply
+fail(unsigned status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static struct reply
+fail(unsigned status, const char *fmt, ...)
+{
+	struct reply r = { status, NULL };
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	r.json = json_pack("{s:s}", "error", msg);
+	return r;
+}
+
+static struct reply
+ok(json_t *j)
+{
+	struct reply r = { MHD_HTTP_OK, j };
+	return r;
+}
+
+static int
+parse_offset(const char *s, int64_t *out)
+{
+	char *e;
+	long long v;
+
+	if (!*s || strlen(s) > 15 || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &e, 10);
+	if (errno || *e || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Recognises method + path; recording routes fill sha (and offset). */
+static enum route
+route_of(const char *method, const char *url, struct req *r)
+{
+	static const char rec[] = "/v1/recordings/";
+	const char *p;
+
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/enroll") == 0)
+		return R_ENROLL;
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/records") == 0)
+		return R_RECORDS;
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/manifests") == 0)
+		return R_MANIFEST;
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/v1/schedule") == 0)
+		return R_SCHEDULE;
+	if (strncmp(url, rec, sizeof rec - 1) != 0)
+		return R_NONE;
+	p = url + sizeof rec - 1;
+	if (strlen(p) < SYNCPROTO_SHA_HEX)
+		return R_NONE;
+	memcpy(r->sha, p, SYNCPROTO_SHA_HEX);
+	r->sha[SYNCPROTO_SHA_HEX] = '\0';
+	if (!syncproto_sha_ok(r->sha))
+		return R_NONE;
+	p += SYNCPROTO_SHA_HEX;
+	if (strcmp(method, "GET") == 0 && *p == '\0')
+		return R_REC_STATUS;
+	if (strcmp(method, "POST") == 0 && strcmp(p, "/finish") == 0)
+		return R_REC_FINISH;
+	if (strcmp(method, "PUT") == 0 && strncmp(p, "/data/", 6) == 0 &&
+	    parse_offset(p + 6, &r->offset) == 0)
+		return R_REC_DATA;
+	return R_NONE;
+}
+
+static size_t
+route_max(enum route r)
+{
+	switch (r) {
+	case R_ENROLL: return RECV_MAX_ENROLL_BODY;
+	case R_RECORDS: return RECV_MAX_RECORDS_BODY;
+	case R_MANIFEST: return RECV_MAX_MANIFEST_BODY + 4096;
+	case R_REC_DATA: return MAX_CHUNK_BODY;
+	case R_REC_FINISH: return RECV_MAX_FINISH_BODY;
+	case R_REC_STATUS:
+	case R_SCHEDULE:
+	case R_BENCH:
+	case R_NONE: return 0;
+	}
+	return 0;
+}
+
+static const char *
+header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static void
+client_addr(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, len, "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+/* Reads and checks the auth headers' form; 0 or -1. */
+static int
+read_headers(struct MHD_Connection *c, struct req *r)
+{
+	const char *box = header(c, SYNCPROTO_H_BOX), *seq = header(c, SYNCPROTO_H_SEQ);
+	const char *clk = header(c, SYNCPROTO_H_CLOCK), *sig = header(c, SYNCPROTO_H_SIG);
+
+	if (!box || !seq || !clk || !sig || !syncproto_box_ok(box) ||
+	    syncproto_seq_parse(seq, &r->seq) != 0 ||
+	    strlen(clk) >= sizeof r->clock || syncproto_clock_parse(clk, &r->box_now) != 0 ||
+	    strlen(sig) != SYNCPROTO_SIG_B64)
+		return -1;
+	snprintf(r->box, sizeof r->box, "%s", box);
+	snprintf(r->clock, sizeof r->clock, "%s", clk);
+	snprintf(r->sig, sizeof r->sig, "%s", sig);
+	return 0;
+}
+
+/* Verifies the request signature with key; 0 or -EBADMSG. */
+static int
+check_sig(struct req *r, const char *method, const char *url, const uint8_t pk[32])
+{
+	uint8_t sha[crypto_hash_sha256_BYTES];
+	char msg[1024];
+
+	crypto_hash_sha256_final(&r->h, sha);
+	if (syncproto_auth_message(method, url, r->box, r->seq, r->clock, sha, msg,
+	    sizeof msg) != 0)
+		return -EBADMSG;
+	return syncproto_verify(pk, msg, r->sig);
+}
+
+static int
+device_pk(struct srv *s, const char *box, uint8_t pk[32])
+{
+	return store_device_key(s->st, box, pk);
+}
+
+/* ---- handlers ---- */
+
+static struct reply
+h_enroll(struct srv *s, struct req *r, const char *method, const char *url, int *authed)
+{
+	struct recv_enroll e;
+	struct minisign_key key;
+	json_t *root = NULL;
+	char err[256], sha[SYNCPROTO_SHA_HEX + 1], room[128];
+	int64_t now = now_ns() / 1000000000;
+	struct reply rep;
+	int rc;
+
+	*authed = 0;
+	if (recv_parse_enroll(r->body, r->len, &root, &e, err, sizeof err) != 0 ||
+	    strcmp(e.box, r->box) != 0 || minisign_parse_public(e.pubkey, &key) != 0)
+		return fail(MHD_HTTP_UNAUTHORIZED, "unauthorized");
+	/* Proof of possession: the request is signed by the key it registers. */
+	if (check_sig(r, method, url, key.pk) != 0) {
+		json_decref(root);
+		return fail(MHD_HTTP_UNAUTHORIZED, "unauthorized");
+	}
+	syncproto_sha256_hex(e.token, strlen(e.token), sha);
+	if ((rc = store_begin(s->st)) < 0) {
+		json_decref(root);
+		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store unavailable");
+	}
+	rc = syncstore_token_redeem(s->st, sha, e.box, e.pubkey, e.name, now, room, sizeof room);
+	if (rc == 0)
+		rc = syncstore_check_seq(s->st, e.box, r->seq, now, r->addr);
+	if (rc == 0)
+		rc = store_commit(s->st);
+	store_rollback(s->st);
+	switch (rc) {
+	case 0:
+		*authed = 1;
+		log_info("enrolled box %s for room %s (%s)", e.box, room, r->addr);
+		rep = ok(json_pack("{s:s, s:s}", "box", e.box, "room", room));
+		break;
+	case -ENOENT:
+	case -ETIME:
+	case -EALREADY:
+	case -EKEYREVOKED:
+	case -EKEYREJECTED:
+	case -EACCES:
+		/* Say no the same way whatever the reason: the log has the detail. */
+		log_warnx("enrollment refused for box %s from %s: %s", e.box, r->addr,
+		    rc == -ENOENT ? "unknown token" : rc == -ETIME ? "token expired" :
+		    rc == -EALREADY ? "token already used" : rc == -EKEYREVOKED ?
+		    "box was revoked" : rc == -EKEYREJECTED ? "box id enrolled with another key" :
+		    "replayed request");
+		rep = fail(MHD_HTTP_UNAUTHORIZED, "unauthorized");
+		break;
+	default:
+		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	}
+	json_decref(root);
+	return rep;
+}
+
+static const char *
+status_word(enum syncproto_status st)
+{
+	switch (st) {
+	case SYNCPROTO_STORED: return "stored";
+	case SYNCPROTO_DUPLICATE: return "duplicate";
+	case SYNCPROTO_PURGED: return "purged";
+	case SYNCPROTO_REFUSED: return "refused";
+	}
+	return "refused";
+}
+
+static struct reply
+h_records(struct srv *s, struct req *r)
+{
+	struct recv_record *recs = NULL;
+	json_t *root = NULL, *results = NULL;
+	char err[256], reason[160];
+	int64_t now = now_ns() / 1000000000;
+	size_t i, n = 0, stored = 0;
+	int rc;
+
+	if (recv_parse_records(r->body, r->len, &root, &recs, &n, err, sizeof err) != 0) {
+		log_warnx("box %s: records refused: %s", r->box, err);
+		return fail(MHD_HTTP_BAD_REQUEST, "%s", err);
+	}
+	results = json_array();
+	if ((rc = store_begin(s->st)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		enum syncproto_status st;
+		if ((rc = syncstore_put_record(s->st, r->box, &recs[i], now, &st, reason,
+		    sizeof reason)) < 0)
+			goto out;
+		if (st == SYNCPROTO_REFUSED)
+			log_warnx("box %s: %s %s refused: %s", r->box, recs[i].kind, recs[i].key,
+			    reason);
+		stored += st == SYNCPROTO_STORED;
+		json_array_append_new(results, json_pack("{s:s, s:s, s:s, s:s}",
+		    "kind", recs[i].kind, "key", recs[i].key, "sha256", recs[i].sha256,
+		    "status", status_word(st)));
+		if (*reason)
+			json_object_set_new(json_array_get(results, i), "reason", json_string(reason));
+	}
+	rc = store_commit(s->st);
+out:
+	store_rollback(s->st);
+	free(recs);
+	json_decref(root);
+	if (rc < 0) {
+		json_decref(results);
+		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	}
+	log_debug("box %s: %zu records, %zu new", r->box, n, stored);
+	return ok(json_pack("{s:o}", "results", results));
+}
+
+static void
+part_path(struct srv *s, const char *box, const char *sha, char *out, size_t len)
+{
+	snprintf(out, len, "%s/incoming/%s/%s.part", s->st->dir, box, sha);
+}
+
+static int
+mkdirs(const char *base, const char *rel)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof path, "%s/%s", base, rel);
+
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -ENAMETOOLONG;
+	for (char *p = path + strlen(base) + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(path, 0700) < 0 && errno != EEXIST)
+				return -errno;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+static json_t *
+offset_json(int64_t off, int complete, const char *sha)
+{
+	return json_pack("{s:I, s:b, s:s}", "offset", (json_int_t)off, "complete", complete,
+	    "sha256", sha);
+}
+
+/* The confirmed length, with the part file cut back to it: bytes past it
+ * may be a torn write from before a crash and are sent again. */
+static int
+upload_state(struct srv *s, struct req *r, int64_t *confirmed, int *complete,
+    crypto_hash_sha256_state *hs, int *has_state)
+{
+	char part[PATH_MAX];
+	struct stat sb;
+	int exists, rc, dummy;
+
+	if ((rc = syncstore_upload_get(s->st, r->box, r->sha, confirmed, complete, &exists,
+	    hs, hs ? sizeof *hs : 0, has_state ? has_state : &dummy)) < 0)
+		return rc;
+	if (*complete || !exists)
+		return 0;
+	part_path(s, r->box, r->sha, part, sizeof part);
+	if (stat(part, &sb) != 0 || sb.st_size < *confirmed) {
+		/* The host lost bytes it had confirmed (disk replaced?): start over. */
+		log_warnx("box %s: upload %s: part file shorter than confirmed; restarting",
+		    r->box, r->sha);
+		*confirmed = 0;
+		if (has_state)
+			*has_state = 0;
+		unlink(part);
+		return syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, NULL, 0,
+		    now_ns() / 1000000000);
+	}
+	if (sb.st_size > *confirmed && truncate(part, *confirmed) != 0)
+		return -errno;
+	return 0;
+}
+
+static struct reply
+h_rec_status(struct srv *s, struct req *r)
+{
+	int64_t confirmed;
+	int complete, rc;
+
+	if ((rc = upload_state(s, r, &confirmed, &complete, NULL, NULL)) < 0)
+		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	return ok(offset_json(confirmed, complete, r->sha));
+}
+
+static int
+write_chunk(const char *path, int64_t off, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t n = pwrite(fd, buf, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		buf += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	/* Confirmed bytes are on disk before the box hears about them. */
+	if (rc == 0 && fdatasync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static struct reply
+h_rec_data(struct srv *s, struct req *r)
+{
+	char part[PATH_MAX], rel[256];
+	int64_t confirmed, now = now_ns() / 1000000000;
+	crypto_hash_sha256_state hs;
+	int complete, rc, has_state = 0;
+
+	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0)
+		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	if (complete || r->offset != confirmed) {
+		struct reply rep = { MHD_HTTP_CONFLICT, offset_json(confirmed, complete, r->sha) };
+		return rep;
+	}
+	if (r->len == 0 || r->offset + (int64_t)r->len > MAX_RECORDING_BYTES)
+		return fail(MHD_HTTP_BAD_REQUEST, "empty chunk or recording too large");
+	snprintf(rel, sizeof rel, "incoming/%s", r->box);
+	part_path(s, r->box, r->sha, part, sizeof part);
+	if ((rc = mkdirs(s->st->dir, rel)) < 0 ||
+	    (rc = write_chunk(part, r->offset, r->body, r->len)) < 0) {
+		log_warnx("box %s: upload %s: %s", r->box, r->sha, strerror(-rc));
+		return fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the chunk");
+	}
+	/* The content hash runs along with the upload and is kept with the
+	 * confirmed length, so finishing does not read the whole file again. */
+	if (confirmed == 0) {
+		crypto_hash_sha256_init(&hs);
+		has_state = 1;
+	}
+	if (has_state)
+		crypto_hash_sha256_update(&hs, (const uint8_t *)r->body, r->len);
+	confirmed += (int64_t)r->len;
+	if (syncstore_upload_advance(s->st, r->box, r->sha, confirmed, (int64_t)r->len,
+	    has_state ? &hs : NULL, sizeof hs, now) < 0)
+		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	log_debug("box %s: upload %s: chunk at %" PRId64 " (%zu bytes)", r->box, r->sha,
+	    r->offset, r->len);
+	return ok(offset_json(confirmed, 0, r->sha));
+}
+
+static int
+file_sha256(const char *path, char hex[SYNCPROTO_SHA_HEX + 1], int64_t *size)
+{
+	crypto_hash_sha256_state h;
+	uint8_t buf[65536], out[crypto_hash_sha256_BYTES];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	*size = 0;
+	crypto_hash_sha256_init(&h);
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		crypto_hash_sha256_update(&h, buf, (size_t)n);
+		*size += n;
+	}
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	crypto_hash_sha256_final(&h, out);
+	sodium_bin2hex(hex, SYNCPROTO_SHA_HEX + 1, out, sizeof out);
+	return 0;
+}
+
+static void
+fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static struct reply
+h_rec_finish(struct srv *s, struct req *r)
+{
+	struct recv_finish f;
+	struct store_recording sr;
+	json_t *root = NULL;
+	char err[256], part[PATH_MAX], rel[512], dst[PATH_MAX], safe[80];
+	char hex[SYNCPROTO_SHA_HEX + 1];
+	int64_t confirmed, size = 0, now = now_ns() / 1000000000;
+	crypto_hash_sha256_state hs;
+	uint8_t digest[crypto_hash_sha256_BYTES];
+	struct stat sb;
+	int complete, rc, has_state = 0;
+	struct reply rep;
+
+	if (recv_parse_finish(r->body, r->len, &root, &f, err, sizeof err) != 0)
+		return fail(MHD_HTTP_BAD_REQUEST, "%s", err);
+	if (syncstore_recording_has(s->st, r->box, r->sha, f.bytes) == 0) {
+		rep = ok(json_pack("{s:s, s:I, s:s}", "sha256", r->sha, "bytes",
+		    (json_int_t)f.bytes, "status", "duplicate"));
+		goto out;
+	}
+	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0) {
+		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+		goto out;
+	}
+	if (confirmed != f.bytes) {
+		rep = (struct reply){ MHD_HTTP_CONFLICT, offset_json(confirmed, 0, r->sha) };
+		goto out;
+	}
+	part_path(s, r->box, r->sha, part, sizeof part);
+	if (has_state && stat(part, &sb) == 0) {
+		crypto_hash_sha256_final(&hs, digest);
+		sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+		size = sb.st_size;
+		rc = 0;
+	} else {
+		rc = file_sha256(part, hex, &size);
+	}
+	if (rc < 0 || size != f.bytes || strcmp(hex, r->sha) != 0) {
+		/* Not what the box said it sent: drop it so the next try is clean. */
+		log_warnx("box %s: recording %s refused: content hash is %s", r->box, r->sha,
+		    rc < 0 ? strerror(-rc) : hex);
+		unlink(part);
+		syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, NULL, 0, now);
+		rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "hash mismatch: the host received "
+		    "other bytes than the recording's SHA-256; send it again");
+		goto out;
+	}
+	recv_safe_name(f.session_uid ? f.session_uid : "no-session", safe, sizeof safe);
+	snprintf(rel, sizeof rel, "boxes/%s/%s", r->box, safe);
+	if ((rc = mkdirs(s->st->dir, rel)) < 0) {
+		rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the recording");
+		goto out;
+	}
+	snprintf(rel, sizeof rel, "boxes/%s/%s/%s.opus", r->box, safe, r->sha);
+	snprintf(dst, sizeof dst, "%s/%s", s->st->dir, rel);
+	if (rename(part, dst) != 0) {
+		rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the recording");
+		goto out;
+	}
+	*strrchr(dst, '/') = '\0';
+	fsync_dir(dst);
+	memset(&sr, 0, sizeof sr);
+	sr.device_id = r->box;
+	sr.session_uid = f.session_uid ? f.session_uid : "";
+	sr.sha256 = r->sha;
+	sr.bytes = f.bytes;
+	sr.duration_ms = f.duration_ns / 1000000;
+	sr.path = rel;
+	sr.notice_id = f.notice_id;
+	sr.notice_sha256 = f.notice_sha256;
+	if (store_begin(s->st) < 0 || store_add_recording(s->st, &sr) < 0 ||
+	    syncstore_upload_complete(s->st, r->box, r->sha, now) < 0 ||
+	    store_commit(s->st) < 0) {
+		store_rollback(s->st);
+		/* The file is in place; the box's retry finds it by hash. */
+		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+		goto out;
+	}
+	log_info("box %s: recording %s (%" PRId64 " bytes) stored as %s", r->box, r->sha,
+	    f.bytes, rel);
+	rep = ok(json_pack("{s:s, s:I, s:s}", "sha256", r->sha, "bytes", (json_int_t)f.bytes,
+	    "status", "stored"));
+out:
+	json_decref(root);
+	return rep;
+}
+
+static struct reply
+h_manifest(struct srv *s, struct req *r)
+{
+	struct recv_manifest_post mp;
+	struct recv_manifest m = { 0 };
+	struct minisign_key pub;
+	json_t *root = NULL, *mroot = NULL;
+	char err[256], mpub[128], sha[SYNCPROTO_SHA_HEX + 1], old[SYNCPROTO_SHA_HEX + 1];
+	char rel[512], path[PATH_MAX], safe[80], *tc = NULL;
+	int64_t now = now_ns() / 1000000000;
+	struct reply rep;
+	size_t i;
+	int rc;
+
+	if (recv_parse_manifest_post(r->body, r->len, &root, &mp, err, sizeof err) != 0)
+		return fail(MHD_HTTP_BAD_REQUEST, "%s", err);
+	if (syncstore_device_minisign(s->st, r->box, mpub, sizeof mpub) != 0 ||
+	    minisign_parse_public(mpub, &pub) != 0) {
+		rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "no manifest key on record for this box");
+		goto out;
+	}
+	if ((rc = minisign_verify(&pub, mp.manifest, strlen(mp.manifest), mp.minisig, &tc)) < 0) {
+		log_warnx("box %s: manifest for %s refused: bad signature (%s)", r->box,
+		    mp.session_uid, strerror(-rc));
+		store_audit(s->st, "notewell", "manifest-refused", r->box);
+		rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "manifest signature does not verify");
+		goto out;
+	}
+	if (recv_parse_manifest(mp.manifest, strlen(mp.manifest), &mroot, &m, err,
+	    sizeof err) != 0 || strcmp(m.box, r->box) != 0 ||
+	    strcmp(m.session_uid, mp.session_uid) != 0) {
+		rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "manifest is not valid: %s",
+		    *err ? err : "names another box or session");
+		goto out;
+	}
+	/* Every hash it lists must be what this host stored for this box. */
+	for (i = 0; i < m.n; i++) {
+		const struct recv_manifest_entry *e = &m.e[i];
+		rc = strcmp(e->kind, "file") == 0 ?
+		    syncstore_recording_has(s->st, r->box, e->sha256, e->bytes) :
+		    syncstore_record_has(s->st, r->box, e->kind, e->key, e->sha256);
+		if (rc == -ENOENT) {
+			rep = fail(MHD_HTTP_CONFLICT, "manifest lists %s %s which the host does "
+			    "not have yet", e->kind, e->key);
+			goto out;
+		}
+		if (rc < 0) {
+			log_warnx("box %s: manifest for %s refused: %s %s hash differs from the "
+			    "stored one", r->box, m.session_uid, e->kind, e->key);
+			rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "manifest hash of %s %s differs "
+			    "from what the host stored", e->kind, e->key);
+			goto out;
+		}
+	}
+	syncproto_sha256_hex(mp.manifest, strlen(mp.manifest), sha);
+	if (syncstore_manifest_get(s->st, r->box, m.session_uid, old) == 0) {
+		rep = ok(json_pack("{s:s, s:s}", "sha256", old, "status", "duplicate"));
+		goto out;
+	}
+	recv_safe_name(m.session_uid, safe, sizeof safe);
+	snprintf(rel, sizeof rel, "boxes/%s/%s", r->box, safe);
+	if (mkdirs(s->st->dir, rel) < 0) {
+		rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the manifest");
+		goto out;
+	}
+	snprintf(rel, sizeof rel, "boxes/%s/%s/manifest.json", r->box, safe);
+	snprintf(path, sizeof path, "%s/%s.minisig", s->st->dir, rel);
+	if (minisign_write_file(path, mp.minisig, strlen(mp.minisig), 0644) < 0) {
+		rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the manifest");
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/%s", s->st->dir, rel);
+	if (minisign_write_file(path, mp.manifest, strlen(mp.manifest), 0644) < 0 ||
+	    syncstore_manifest_put(s->st, r->box, m.session_uid, sha, rel, tc, now) < 0) {
+		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot store the manifest");
+		goto out;
+	}
+	log_info("box %s: manifest for session %s verified and stored (%s)", r->box,
+	    m.session_uid, rel);
+	rep = ok(json_pack("{s:s, s:s}", "sha256", sha, "status", "stored"));
+out:
+	free(tc);
+	free(m.e);
+	json_decref(mroot);
+	json_decref(root);
+	return rep;
+}
+
+/* ---- the benchmark sink ---- */
+
+static enum MHD_Result
+bench_start(struct srv *s, struct req *r)
+{
+	char path[PATH_MAX];
+
+	r->route = R_BENCH;
+	snprintf(path, sizeof path, "%s/incoming", s->st->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/incoming/bench.sink", s->st->dir);
+	r->sink_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	return r->sink_fd < 0 ? MHD_NO : MHD_YES;
+}
+
+/* Streams the body to disk, hashing it, like an upload does. */
+static enum MHD_Result
+bench_data(struct MHD_Connection *c, struct req *r, const char *data, size_t *len)
+{
+	char hex[SYNCPROTO_SHA_HEX + 1];
+	uint8_t sha[crypto_hash_sha256_BYTES];
+
+	if (*len) {
+		if (write(r->sink_fd, data, *len) != (ssize_t)*len)
+			return MHD_NO;
+		crypto_hash_sha256_update(&r->h, (const uint8_t *)data, *len);
+		r->sink_bytes += (int64_t)*len;
+		*len = 0;
+		return MHD_YES;
+	}
+	if (fdatasync(r->sink_fd) != 0)
+		return MHD_NO;
+	crypto_hash_sha256_final(&r->h, sha);
+	sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:I, s:s}", "bytes",
+	    (json_int_t)r->sink_bytes, "sha256", hex));
+}
+
+/* The schedule of the room the box was enrolled for. */
+static struct reply
+h_schedule(struct srv *s, struct req *r)
+{
+	char room[256];
+	json_t *j;
+
+	if (schedout_device_room(s->st, r->box, room, sizeof room) != 0)
+		return (struct reply){ MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "error", "no room") };
+	if (!(j = schedout_room(s->st, room)))
+		return (struct reply){ MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    json_pack("{s:s}", "error", "cannot read the agenda") };
+	return (struct reply){ MHD_HTTP_OK, j };
+}
+
+/* ---- the access handler ---- */
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+	struct srv *s = cls;
+	struct req *r = *con_cls;
+	const char *cl;
+	uint8_t pk[32];
+	struct reply rep;
+	int authed = 1;
+
+	if (!r) {
+		/* First call: headers only. Refuse early so no body is read. */
+		if (!(r = calloc(1, sizeof *r)))
+			return MHD_NO;
+		*con_cls = r;
+		client_addr(c, r->addr, sizeof r->addr);
+		crypto_hash_sha256_init(&r->h);
+		r->sink_fd = -1;
+		r->route = route_of(method, url, r);
+		if (s->bench_sink && strcmp(method, "PUT") == 0 && strcmp(url, "/bench/sink") == 0)
+			return bench_start(s, r);
+		r->max = route_max(r->route);
+		if (r->route == R_NONE || read_headers(c, r) != 0)
+			return unauthorized(s, c);
+		if (r->route != R_ENROLL && device_pk(s, r->box, pk) != 0)
+			return unauthorized(s, c);
+		cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && (size_t)strtoull(cl, NULL, 10) > r->max)
+			return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			    json_pack("{s:s}", "error", "request body too large"));
+		return MHD_YES;
+	}
+	if (r->route == R_BENCH)
+		return bench_data(c, r, upload, upload_len);
+	if (*upload_len) {
+		/* A body over the limit ends the connection: nothing is stored. */
+		if (*upload_len > r->max - r->len)
+			return MHD_NO;
+		/* Grown as bytes arrive: a request that only claims to be big
+		 * costs nothing before it sends. */
+		if (r->len + *upload_len > r->cap) {
+			size_t cap = r->cap ? r->cap : 65536;
+			char *nb;
+			while (cap < r->len + *upload_len)
+				cap *= 2;
+			if (cap > r->max)
+				cap = r->max;
+			if (!(nb = realloc(r->body, cap)))
+				return MHD_NO;
+			r->body = nb;
+			r->cap = cap;
+		}
+		memcpy(r->body + r->len, upload, *upload_len);
+		crypto_hash_sha256_update(&r->h, (const uint8_t *)upload, *upload_len);
+		r->len += *upload_len;
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	/* The whole request is here: authenticate, then act. */
+	if (r->route == R_ENROLL) {
+		rep = h_enroll(s, r, method, url, &authed);
+		if (!authed) {
+			json_decref(rep.json);
+			return unauthorized(s, c);
+		}
+		return send_json(c, rep.status, rep.json);
+	}
+	if (device_pk(s, r->box, pk) != 0 || check_sig(r, method, url, pk) != 0) {
+		log_warnx("unauthenticated %s %s from %s (box header %s)", method, url, r->addr,
+		    r->box);
+		return unauthorized(s, c);
+	}
+	if (syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr) != 0) {
+		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
+		    r->addr, r->box, r->seq);
+		return unauthorized(s, c);
+	}
+	syncstore_note_clock(s->st, r->box, &r->box_now, now_ns());
+	switch (r->route) {
+	case R_RECORDS: rep = h_records(s, r); break;
+	case R_REC_STATUS: rep = h_rec_status(s, r); break;
+	case R_REC_DATA: rep = h_rec_data(s, r); break;
+	case R_REC_FINISH: rep = h_rec_finish(s, r); break;
+	case R_MANIFEST: rep = h_manifest(s, r); break;
+	case R_SCHEDULE: rep = h_schedule(s, r); break;
+	default: return unauthorized(s, c);
+	}
+	return send_json(c, rep.status, rep.json);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+
+	if (r) {
+		if (r->sink_fd >= 0)
+			close(r->sink_fd);
+		free(r->body);
+		free(r);
+	}
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("httpd: %s", msg);
+}
+
+void
+receive_defaults(struct receive_opts *o)
+{
+	o->addr = "0.0.0.0";
+	o->port = 8443;
+	o->max_conns = 64;
+	o->per_ip = 8;
+	o->timeout_s = 60;
+	o->bench_sink = 0;
+}
+
+int
+receive_run(struct store *st, const struct receive_opts *o)
+{
+	struct srv s;
+	struct MHD_Daemon *d = NULL;
+	struct sockaddr_in sa;
+	uint8_t *cert = NULL, *key = NULL;
+	char path[PATH_MAX], pin[SYNCPROTO_PIN_B64 + 1];
+	size_t len;
+	sigset_t set;
+	int sig, rc;
+
+	memset(&s, 0, sizeof s);
+	s.st = st;
+	s.bench_sink = o->bench_sink;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)o->port);
+	if (inet_pton(AF_INET, o->addr, &sa.sin_addr) != 1) {
+		log_warnx("serve: '%s' is not an IPv4 address", o->addr);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof path, "%s/" TLSCERT_CERT, st->dir);
+	if ((rc = minisign_read_file(path, &cert, &len)) < 0 ||
+	    (rc = tlscert_pin_pem((char *)cert, len, pin)) < 0) {
+		log_warnx("serve: %s: %s (run `notewell init` first)", path, strerror(-rc));
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/" TLSCERT_KEY, st->dir);
+	if ((rc = minisign_read_file(path, &key, &len)) < 0) {
+		log_warnx("serve: %s: %s", path, strerror(-rc));
+		goto out;
+	}
+	/* Signals are taken with sigwait below, not by handlers. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
+	    (uint16_t)o->port, on_accept, &s, on_request, &s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+	    MHD_OPTION_END);
+	if (!d) {
+		log_warnx("serve: cannot listen on %s:%d", o->addr, o->port);
+		rc = -EADDRINUSE;
+		goto out;
+	}
+	/* Tests and operators wait for this line. */
+	printf("listening on https://%s:%d (TLS key pin sha256//%s)\n", o->addr, o->port, pin);
+	fflush(stdout);
+	log_info("serving on %s:%d", o->addr, o->port);
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_info("signal %d: stopping", sig);
+	rc = 0;
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	if (key) {
+		sodium_memzero(key, len);
+		free(key);
+	}
+	free(cert);
+	return rc;
+}

@@ -1,0 +1,31 @@
+#ifndef NW_RECEIVE_H
+#define NW_RECEIVE_H
+/*
+ * `notewell serve`: the HTTPS endpoint boxes push to (libmicrohttpd with
+ * gnutls). Every request is signed by an enrolled box's Ed25519 key and
+ * carries a strictly increasing sequence number; anything else gets 401 and
+ * nothing more. Bodies, connections and time per connection are bounded.
+ * The protocol is in docs/sync.md.
+ */
+#include <signal.h>
+
+#include "store.h"
+
+struct receive_opts {
+	const char *addr;	/* IPv4 address to listen on */
+	int port;
+	int max_conns;		/* all clients */
+	int per_ip;		/* one address */
+	int timeout_s;		/* idle connection */
+	/* Benchmark only (bench/sync_upload.sh): an unauthenticated
+	 * PUT /bench/sink that writes the body to DIR/incoming/bench.sink and
+	 * fsyncs it, the baseline curl is timed against. Off unless asked. */
+	int bench_sink;
+};
+
+/* Fills the defaults. */
+void receive_defaults(struct receive_opts *);
+/* Serves until SIGINT or SIGTERM. 0 on a clean stop. */
+int receive_run(struct store *, const struct receive_opts *);
+
+#endif
