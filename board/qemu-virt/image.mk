@@ -11,11 +11,20 @@ ARM_CC    ?= aarch64-linux-gnu-gcc
 # pkg-config looking only at the arm64 .pc files (Debian ships no
 # aarch64-linux-gnu-pkg-config wrapper without pkgconf's cross setup).
 ARM_PKG_CONFIG = env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig PKG_CONFIG_PATH= pkg-config
+# The image installs the notices at /usr/share/notewell/notices (mkimage.sh);
+# the cross build's compiled-in default points there, not into this tree.
+IMG_NOTICE_DIR = /usr/share/notewell/notices
 ARM_MAKE  = $(MAKE) --no-print-directory O=$(ARM_O) CC=$(ARM_CC) \
-            AR=aarch64-linux-gnu-ar PKG_CONFIG='$(ARM_PKG_CONFIG)' SAN=
-# Daemon scenarios (scan, record, sync, power cut with the real daemon) run
-# only when this is 1: `make test QEMU_DAEMON_TESTS=1`, or set it here.
-QEMU_DAEMON_TESTS ?= 0
+            AR=aarch64-linux-gnu-ar PKG_CONFIG='$(ARM_PKG_CONFIG)' SAN= \
+            NOTICE_DIR=$(IMG_NOTICE_DIR)
+# NOTICE_DIR is compiled into roomscreen.o: a change of it (native build vs
+# image) must rebuild that object, which make's timestamps alone miss.
+$(O)/notice-dir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(NOTICE_DIR)' | cmp -s - $@ || echo '$(NOTICE_DIR)' >$@
+$(O)/firmware/roomscreen.o: $(O)/notice-dir.stamp
+.PHONY: FORCE
+FORCE:
 
 .PHONY: image-deps image qemu-build qemu-tap qemu-unit-build qemu-unit-tap
 TEST_STAGES += qemu qemu-unit
@@ -47,8 +56,7 @@ qemu-run: image
 
 qemu-build: image
 qemu-tap:
-	@python3 tests/qemu/harness.py test --img $(IMG_O) \
-	  $(if $(filter 1,$(QEMU_DAEMON_TESTS)),--daemon-tests)
+	@python3 tests/qemu/harness.py test --img $(IMG_O) --host-bin $(O)
 
 # The C unit tests, cross-built and run under qemu-aarch64-static: catches
 # word-size and alignment assumptions the x86 build hides. Only tests of

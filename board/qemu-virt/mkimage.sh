@@ -86,17 +86,18 @@ done
 
 # alsa-lib reads its configuration (pcm.hw and friends) at run time.
 cp -r /usr/share/alsa "$R/usr/share/alsa"
-# Font and notices for the display, when present.
-for f in /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
-	/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf; do
-	[ -f "$f" ] || continue
-	mkdir -p "$R/usr/share/fonts/truetype/dejavu"
-	cp "$f" "$R/usr/share/fonts/truetype/dejavu/"
+# The screen's fonts (firmware/roomscreen.c opens DejaVuSans.ttf and
+# DejaVuSans-Bold.ttf from font_dir) and the consent notices with their
+# statements (notice_dir); without them the daemon does not start.
+FONTS=/usr/share/fonts/truetype/dejavu
+mkdir -p "$R$FONTS"
+for f in DejaVuSans.ttf DejaVuSans-Bold.ttf; do
+	[ -f "$FONTS/$f" ] || { echo "mkimage: $FONTS/$f missing (fonts-dejavu-core)" >&2; exit 1; }
+	cp "$FONTS/$f" "$R$FONTS/"
 done
 TOP=$(cd "$HERE/../.." && pwd)
-for d in "$TOP/board/notices" "$TOP/firmware/notices"; do
-	[ -d "$d" ] && mkdir -p "$R/usr/share/notewell" && cp -r "$d" "$R/usr/share/notewell/"
-done
+mkdir -p "$R/usr/share/notewell/notices"
+cp "$TOP"/board/notices/*.notice "$TOP"/board/notices/*.txt "$R/usr/share/notewell/notices/"
 
 # --- modules: the listed ones and everything modules.dep says they need ------
 MD=lib/modules/$KVER
