@@ -107,6 +107,9 @@ const struct config_key config_keys[] = {
 	  "longest wait between sync attempts (exponential backoff with jitter)", NULL },
 	{ "retention_free_mb", I(retention_free_mb, 0, 1 << 24), "1024",
 	  "delete recordings the host has confirmed while free space is below this; 0 never", NULL },
+	{ "user", S(user), "notewell",
+	  "started as root: become this user once devices and socket are open "
+	  "(if it exists; empty or root: stay root)", NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -54,6 +54,8 @@ struct config {
 	int sync_rate_kbps;		/* upload cap, 0 = none */
 	int sync_retry_max_s;		/* longest wait between attempts */
 	int retention_free_mb;		/* free synced recordings below this */
+	/* privileges */
+	char user[64];			/* run as this user once devices are open */
 };
 
 enum config_type { CONFIG_T_STRING, CONFIG_T_INT, CONFIG_T_ENUM };

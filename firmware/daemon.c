@@ -300,6 +300,12 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "badge settings are inconsistent (lengths, charset or prefix)");
 		return -EINVAL;
 	}
+	if ((rc = privdrop_plan(cfg->user, &d->priv)) == -ENOENT)
+		log_warnx("running as root: user '%s' does not exist", cfg->user);
+	else if (rc != 0) {
+		snprintf(err, errlen, "user '%s': %s", cfg->user, strerror(-rc));
+		return rc;
+	}
 	if ((rc = lock_datadir(d, err, errlen)) != 0)
 		return rc;
 	/* Before any SQLite connection exists: see sync.h. A box that cannot
@@ -348,6 +354,18 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 	if ((rc = scanin_open(d, &d->scanin)) != 0) {
 		snprintf(err, errlen, "scanner input: %s", strerror(-rc));
 		return rc;
+	}
+	/* Devices and socket are open: the rest runs as the configured user,
+	 * which gets the data folder with what root just created in it. The
+	 * sync worker is not told to start before this. */
+	if (d->priv.active) {
+		if ((rc = privdrop_chown_tree(&d->priv, dir)) != 0 ||
+		    (rc = privdrop_apply(&d->priv)) != 0) {
+			snprintf(err, errlen, "cannot become user %s: %s", d->priv.name,
+			    strerror(-rc));
+			return rc;
+		}
+		log_info("running as %s (uid %ld)", d->priv.name, (long)d->priv.uid);
 	}
 	if (sync_attach(d->sync, d->loop) != 0)
 		log_warnx("sync: cannot start the worker");

@@ -12,6 +12,7 @@
 #include "journal.h"
 #include "loop.h"
 #include "nwtime.h"
+#include "privdrop.h"
 
 #define DAEMON_ALARM_DISK 0x100
 #define DAEMON_ALARM_CLOCK 0x200
@@ -59,6 +60,8 @@ struct daemon {
 	uint64_t scans_ok, scans_rejected;
 	/* sync.c: the worker that pushes to the host (NULL: not running). */
 	struct sync *sync;
+	/* privdrop.c: who the daemon becomes after the open phase. */
+	struct privdrop priv;
 };
 
 int daemon_init(struct daemon *, const struct config *, const char *dir,

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "keys.h"
 #include "log.h"
+#include "privdrop.h"
 #include "syncproto.h"
 #include "sync_journal.h"
 #include "sync_worker.h"
@@ -162,6 +163,14 @@ sync_start(struct sync **out, const struct config *cfg, const char *dir, char *e
 		goto fail;
 	}
 	if (pid == 0) {
+		struct privdrop pd;
+
+		/* The network-facing side never runs as root: same user as
+		 * the daemon becomes (privdrop.h), from the start. Before
+		 * die_with_parent, because changing ids clears the
+		 * parent-death signal. */
+		if (privdrop_plan(s->cfg.user, &pd) == 0 && privdrop_apply(&pd) != 0)
+			_exit(1);
 		if (die_with_parent(parent) != 0)
 			_exit(0);
 		close(sv[0]);
