@@ -8,17 +8,24 @@ LOGS=$SAN_O/test-logs
 REPORTS=$SAN_O/san-reports
 rm -rf "$LOGS" "$REPORTS"
 mkdir -p "$REPORTS"
-REPORTS=$(cd "$REPORTS" && pwd)
+# A daemon that dropped root (privdrop.sh) must still be able to write its
+# report: collect in a sticky world-writable scratch dir, keep in $REPORTS.
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/nwsan.XXXXXX")
+chmod 1777 "$SCRATCH"
+trap 'rm -rf "$SCRATCH"' EXIT
 
-# Reports go to files as well as failing the process: a daemon that leaks
+# Reports go to files (the process still fails): a daemon that leaks
 # on SIGTERM exits 23 where no test looks at its exit status.
 # detect_leaks is the default on x86_64 Linux; said here so it stays on.
-export ASAN_OPTIONS="detect_leaks=1:log_path=$REPORTS/asan:log_exe_name=1:strict_string_checks=1:check_initialization_order=1"
-export UBSAN_OPTIONS="print_stacktrace=1:log_path=$REPORTS/ubsan:log_exe_name=1"
+export ASAN_OPTIONS="detect_leaks=1:log_path=$SCRATCH/asan:log_exe_name=1:strict_string_checks=1:check_initialization_order=1"
+export UBSAN_OPTIONS="print_stacktrace=1:log_path=$SCRATCH/ubsan:log_exe_name=1"
 
 start=$(date +%s)
 O=$SAN_O tests/run-all >"$SAN_O/run-all.out" 2>&1
 sed 's/^/# /' "$SAN_O/run-all.out"
+for r in "$SCRATCH"/*; do
+	[ -f "$r" ] && mv "$r" "$REPORTS/"
+done
 
 n=0
 fail=0

@@ -5,8 +5,8 @@
 #   stage "san" in make test: san-build builds every binary and unit test in
 #   $(SAN_O) with $(SAN_FLAGS); san-tap runs tests/run-all there (unit and
 #   integration suites, not the stages: the browser suite only drives a
-#   browser, qemu and fuzz have their own builds; the demo suite encodes a
-#   whole virtual day, a minute under ASan, for paths record.sh and the sync
+#   browser, qemu and fuzz have their own builds; the demo suite runs a
+#   whole virtual day, over a minute in any build, on paths record.sh and the sync
 #   suites already take) and prints each test's TAP
 #   line, plus one "not ok" per sanitizer report so a leak at daemon exit
 #   fails even when the script that stopped the daemon did not look.
