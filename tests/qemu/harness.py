@@ -1209,7 +1209,7 @@ DAEMON = [("scan", sc_scan), ("record", sc_record), ("sync", sc_sync),
 def preflight():
     """QEMU must be able to run here; a missing piece is a failure, not a skip."""
     missing = [b for b in ("qemu-system-aarch64", "mkfs.ext4", "e2fsck", "debugfs",
-                           "socat", "sqlite3", "opusinfo", "zbarimg")
+                           "socat", "sqlite3", "opusinfo", "opusdec", "zbarimg", "minisign")
                if shutil.which(b) is None]
     return missing
 
