@@ -432,6 +432,20 @@ recorder_close(struct recorder *rec, struct recorder_result *res)
 	int r;
 
 	memset(res, 0, sizeof *res);
+	/*
+	 * libopusenc 0.2.1 drains a stream that never got audio from
+	 * uninitialised state (its issue #24): the final granule position is
+	 * heap garbage, or an assert fires. One sample of silence gives the
+	 * stream its end; it is counted so the result describes the file.
+	 */
+	if (rec->error == 0 && rec->position == 0) {
+		static const int16_t silence[2];
+
+		if (ope_encoder_write(rec->enc, silence, 1) != OPE_OK && rec->error == 0)
+			rec->error = -EIO;
+		else
+			rec->position = 1;
+	}
 	if (rec->error == 0 && ope_encoder_drain(rec->enc) != OPE_OK &&
 	    rec->error == 0)
 		rec->error = -EIO;
@@ -465,6 +479,7 @@ struct scan {
 	long serial;
 	int pages;
 	bool have_tags;
+	bool have_audio;	/* a page after the headers ends a packet */
 	off_t size;
 };
 
@@ -524,6 +539,8 @@ scan_pages(int fd, struct scan *s)
 			if (ogg_page_granulepos(&og) != -1) {
 				if (s->pages >= 2)
 					s->have_tags = true;
+				if (s->pages >= 3 && ogg_page_granulepos(&og) > 0)
+					s->have_audio = true;
 				s->last_off = off;
 				s->last_len = got;
 				s->keep = off + got;
@@ -537,6 +554,13 @@ scan_pages(int fd, struct scan *s)
 			}
 		}
 	}
+	/*
+	 * Headers without a single audio page (a crash within the first
+	 * page of a recording) make a file players refuse to open: there is
+	 * nothing to recover, and nothing must be published as a recording.
+	 */
+	if (s->have_tags && !s->have_audio)
+		r = -ENODATA;
 	if (!s->have_tags) {
 		char magic[4] = "";
 
@@ -621,7 +645,7 @@ recorder_recover(const char *path, struct recorder_result *res)
 	if ((r = scan_pages(fd, &s)) < 0) {
 		log_warnx("recorder: %s: %s", path, r == -EBADMSG ?
 		    "not an Ogg Opus file, left alone" :
-		    "no complete Opus header, left alone");
+		    "no audio after the Opus headers, left alone");
 		goto out;
 	}
 	if (s.keep != s.size || !s.last_eos) {

@@ -111,7 +111,8 @@ int recorder_close(struct recorder *, struct recorder_result *res);
  * complete Ogg page, marks that page end-of-stream, fsyncs, and reports its
  * duration and hash. Safe to run on a finished file (changes nothing,
  * res->recovered = false) and to run twice. A file with no complete Opus
- * header is left untouched: -EBADMSG (not Ogg Opus) or -ENODATA (too short).
+ * header, or headers and no audio page, is left untouched: -EBADMSG (not
+ * Ogg Opus) or -ENODATA (too short: nothing a player could open).
  */
 int recorder_recover(const char *path, struct recorder_result *res);
 

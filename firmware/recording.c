@@ -120,7 +120,8 @@ recorder_recover_row(struct daemon *d, int64_t id)
 	rc = recorder_recover(path, &r);
 	if (rc != 0) {
 		char why[128];
-		snprintf(why, sizeof why, "unrecoverable after crash: %s", strerror(-rc));
+		snprintf(why, sizeof why, "unrecoverable after crash: %s", rc == -ENODATA ?
+		    "no audio reached the disk" : strerror(-rc));
 		exec_row(d, FINISH_SQL, id, NULL, "failed", why);
 		event(d, "recording-failed", "recording %lld (%s): %s", (long long)id, path, why);
 		return rc;

@@ -22,6 +22,21 @@ static const char priv_session_sql[] =
 	"  SELECT badge_id, 1, min(wall_ns) / 1000000000 FROM scans"
 	"   WHERE session_uid = ?1 GROUP BY badge_id"
 	"  UNION ALL"
+	/* A scan made while the box had no session open ("between sessions")
+	 * belongs, by its time, to the session of the box's room that starts
+	 * within the next 30 minutes or is under way; never to two sessions:
+	 * a later session whose window also covers it wins. */
+	"  SELECT sc.badge_id, 1, min(sc.wall_ns) / 1000000000 FROM scans sc"
+	"   JOIN devices dv ON dv.id = sc.device_id"
+	"   JOIN sessions se ON se.uid = ?1 AND se.room = dv.room"
+	"   WHERE sc.session_uid IS NULL"
+	"     AND sc.wall_ns >= (se.start_utc - 1800) * 1000000000"
+	"     AND sc.wall_ns < se.end_utc * 1000000000"
+	"     AND NOT EXISTS (SELECT 1 FROM sessions s2 WHERE s2.room = se.room"
+	"       AND s2.start_utc > se.start_utc"
+	"       AND sc.wall_ns >= (s2.start_utc - 1800) * 1000000000)"
+	"   GROUP BY sc.badge_id"
+	"  UNION ALL"
 	"  SELECT r.badge_id, 0, min(ra.join_time) FROM remote_attendance ra"
 	"   JOIN registrations r ON (ra.badge_id <> '' AND ra.badge_id = r.badge_id)"
 	"    OR (ra.badge_id = '' AND ra.email <> ''"

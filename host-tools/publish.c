@@ -13,7 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
+#include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,15 +112,26 @@ pub_emit(struct pub *p, const char *rel, const void *buf, size_t len)
 {
 	char path[PATH_MAX], sha[SHA_HEX];
 	uint8_t h[32];
+	int err = 0;
 	FILE *f;
 
 	if (p->rc)
 		return;
 	snprintf(path, sizeof path, "%s/%s", p->root, rel);
-	f = fopen(path, "wxe");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+	/* The stream is closed whatever failed, or its descriptor leaks for
+	 * the life of a long-running host process. */
+	if ((f = fopen(path, "wxe")) == NULL)
+		err = errno ? errno : EIO;
+	else {
+		if (fwrite(buf, 1, len, f) != len)
+			err = errno ? errno : EIO;
+		if (fclose(f) != 0 && err == 0)
+			err = errno ? errno : EIO;
+	}
+	if (err != 0) {
+		errno = err;
 		log_warn("publish: write %s", path);
-		pub_fail(p, -EIO);
+		pub_fail(p, -err);
 		return;
 	}
 	crypto_hash_sha256(h, buf, len);
@@ -626,6 +640,45 @@ pub_rmtree(const char *dir)
 	return nftw(dir, pub_rm_cb, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }
 
+/*
+ * Temporary trees of runs that died (kill -9, power cut) would pile up
+ * beside the output, each a full copy of the site. A run's tree is named
+ * after its pid; one whose process is gone is removed. A live pid, even a
+ * reused one, keeps its tree: a concurrent publish is never disturbed.
+ */
+static void
+pub_clean_stale(const char *out)
+{
+	char pat[PATH_MAX];
+	size_t plen;
+	glob_t g;
+
+	if (snprintf(pat, sizeof pat, "%s.tmp.*", out) >= (int)sizeof pat)
+		return;
+	plen = strlen(pat) - 1;
+	if (glob(pat, GLOB_NOSORT, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *path = g.gl_pathv[i], *num = path + plen;
+		struct stat st;
+		char *end;
+		long pid;
+
+		if (strncmp(path, pat, plen) != 0 || *num == '\0')
+			continue;
+		errno = 0;
+		pid = strtol(num, &end, 10);
+		if (*end != '\0' || errno != 0 || pid <= 0 || pid == (long)getpid() ||
+		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			log_info("publish: removing %s, left by a run that died", path);
+			pub_rmtree(path);
+		}
+	}
+	globfree(&g);
+}
+
 /* Only an empty directory or an earlier publish may be replaced. */
 static int
 pub_replaceable(const char *out)
@@ -686,6 +739,7 @@ publish_run(struct store *st, const struct minisign_key *key,
 	if (asprintf(&p.root, "%s.tmp.%d", o->out, (int)getpid()) < 0)
 		return -ENOMEM;
 	pub_rmtree(p.root);	/* leftovers of a crashed run with our pid */
+	pub_clean_stale(o->out);
 	if (mkdir(p.root, 0755) < 0) {
 		rc = -errno;
 		log_warn("publish: mkdir %s", p.root);
@@ -718,11 +772,18 @@ publish_run(struct store *st, const struct minisign_key *key,
 	store_exec(st, "COMMIT");
 	if ((rc = p.rc) < 0)
 		goto out;
+	/* Only a tree that reached the disk may replace the old one: a
+	 * writeback error here would otherwise surface after a power cut as
+	 * a published tree with holes. */
 	dfd = open(p.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		syncfs(dfd);
-		close(dfd);
+	if (dfd < 0 || syncfs(dfd) < 0) {
+		rc = -errno;
+		log_warn("publish: sync %s", p.root);
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
 	}
+	close(dfd);
 	if (exists) {
 		if (renameat2(AT_FDCWD, p.root, AT_FDCWD, o->out, RENAME_EXCHANGE) < 0) {
 			rc = -errno;
@@ -735,7 +796,14 @@ publish_run(struct store *st, const struct minisign_key *key,
 		log_warn("publish: rename to %s", o->out);
 		goto out;
 	}
+	/* The swap itself survives a power cut once the parent is synced. It
+	 * is done either way, so a failure here is only worth a warning. */
 	snprintf(rel, sizeof rel, "%s", o->out);
+	dfd = open(dirname(rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		log_warn("publish: sync the directory of %s", o->out);
+	if (dfd >= 0)
+		close(dfd);
 	rc = 0;
 out:
 	store_rollback(st);

@@ -225,6 +225,44 @@ test_sync_helpers(void **state)
 	assert_string_equal(rooms, "ietf-1-0-early;ietf-1-1-tls;");
 }
 
+/* A scan the box made with no session open joins, by its time, the session
+ * of that box's room that is about to start or under way. */
+static void
+test_between_sessions_by_time(void **state)
+{
+	uint8_t pk[32] = { 9 };
+	struct store_device d = { .id = "box-b", .pubkey = pk, .room = "A",
+	    .enrolled_at = 5 };
+	struct store_session q = { .uid = "ietf-1-2-quic", .acronym = "quic",
+	    .name = "QUIC", .room = "A", .start_utc = 5000, .end_utc = 6000,
+	    .public_ = 1 };
+	struct store_scan a = { .nonce = "b1", .device_id = "box-b", .badge_id = "B3",
+	    .wall_ns = 4500 * 1000000000LL, .clock_synced = 1 };
+	struct store_scan b = { .nonce = "b2", .device_id = "box-b", .badge_id = "B2",
+	    .wall_ns = 9000 * 1000000000LL, .clock_synced = 1 };
+	struct privacy_list l;
+	int i, cy = 0, bo = 0;
+
+	(void)state;
+	assert_int_equal(store_put_session(&st, &q), 0);
+	assert_int_equal(store_add_device(&st, &d), 0);
+	assert_int_equal(store_add_scan(&st, &a), 0);
+	assert_int_equal(store_add_scan(&st, &b), 0);
+	assert_int_equal(privacy_session_attendees(&st, "ietf-1-2-quic", &l), 0);
+	for (i = 0; i < l.n; i++) {
+		cy += strcmp(l.a[i].last_name, "Ode") == 0 && l.a[i].local;
+		bo += strcmp(l.a[i].last_name, "Ek") == 0;
+	}
+	privacy_list_free(&l);
+	assert_int_equal(cy, 1);	/* 8 minutes before QUIC: attends it */
+	assert_int_equal(bo, 0);	/* long after it ended: nobody's */
+	/* ... and the 4500 scan is not also counted for the earlier session. */
+	assert_int_equal(privacy_session_attendees(&st, "ietf-1-1-tls", &l), 0);
+	for (i = 0; i < l.n; i++)
+		assert_false(strcmp(l.a[i].last_name, "Ode") == 0 && l.a[i].local);
+	privacy_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -235,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_devices_and_recordings),
 		cmocka_unit_test(test_sync_helpers),
+		cmocka_unit_test(test_between_sessions_by_time),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
