@@ -54,7 +54,8 @@ image: image-deps $(IMG_O)/usbprobe $(IMG_O)/libcheck
 qemu-run: image
 	python3 tests/qemu/harness.py run --img $(IMG_O) --disk $(IMG_O)/data.img
 
-qemu-build: image
+# The sync scenario runs the host tool (notewell serve) from the native build.
+qemu-build: image $(O)/notewell
 qemu-tap:
 	@python3 tests/qemu/harness.py test --img $(IMG_O) --host-bin $(O)
 
