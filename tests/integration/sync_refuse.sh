@@ -183,10 +183,12 @@ check "... both are in the audit log" sh -c "[ \"\$(sqlite3 '$D3/journal.db' \"S
 
 # A recording changed on disk after the recorder sealed it with its hash:
 # the host refuses the bytes, the box finds out and stops sending it.
+# The file is changed before the session stops: stopping kicks the sync
+# worker, which could otherwise send the original first.
 ctl2 session start --uid s2 >/dev/null
 add_recording "$D2" s2 sealed.opus 40000
-ctl2 session stop >/dev/null
 head -c 40000 /dev/urandom >"$D2/recordings/sealed.opus"
+ctl2 session stop >/dev/null
 ctl2 sync >/dev/null
 check "a recording that no longer matches its sealed hash is not accepted" wait_for 15 last_err "$D2" "no longer matches"
 check_eq "... and the host stored none of it" 0 "$(hsql "SELECT count(*) FROM recordings WHERE device_id = '$box2'")"
