@@ -78,9 +78,9 @@ main(int argc, char **argv)
 	    " source TEXT, session_id INTEGER, notice_id TEXT, notice_sha256 TEXT,"
 	    " at_boot TEXT, at_mono_ns INTEGER, at_wall_ns INTEGER, at_synced INTEGER)", NULL, NULL, NULL);
 	sqlite3_prepare_v2(db, "INSERT INTO scans VALUES (NULL,?,?,'manual',NULL,"
-	    "'ietf-privacy@2026-11-22.2','e66c431b5117adb0dc5c4ed90df7fc913a094cf6add6c2139b90b5167e212d10',"
+	    "'ietf-privacy@2026-01-01','e66c431b5117adb0dc5c4ed90df7fc913a094cf6add6c2139b90b5167e212d10',"
 	    "'7f40df9a-6067-4ac6-8317-6ab48e0fb925',?,?,0)", -1, &st, NULL);
-	snprintf(d.notice_id, sizeof d.notice_id, "ietf-privacy@2026-11-22.2");
+	snprintf(d.notice_id, sizeof d.notice_id, "ietf-privacy@2026-01-01");
 	snprintf(d.notice_sha256, sizeof d.notice_sha256,
 	    "e66c431b5117adb0dc5c4ed90df7fc913a094cf6add6c2139b90b5167e212d10");
 	/* Interleaved so both see the same disk and cache conditions. */

@@ -265,6 +265,8 @@ handle(void *arg, const char *cmd, json_t *req)
 		return cmd_pause(d, cmd[0] == 'p');
 	if (strcmp(cmd, "notice") == 0)
 		return roomscreen_notice_json(d);
+	if (strcmp(cmd, "notices") == 0)
+		return roomscreen_reload_notices(d);
 	if (strcmp(cmd, "clock") == 0)
 		return cmd_clock(d, req);
 	if (strcmp(cmd, "schedule") == 0)

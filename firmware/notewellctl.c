@@ -22,6 +22,7 @@ usage(FILE *f)
 	    "  scan BADGE                    sign in a badge by hand\n"
 	    "  pause | resume                privacy pause of the recording\n"
 	    "  notice                        the consent notice in force: id, version, URL, SHA-256\n"
+	    "  notice reload                 reread shipped and host-pushed notices (all or nothing)\n"
 	    "  schedule reload               load DIR/schedule.json again\n"
 	    "  clock run-until TIME          sim board: run the virtual clock to TIME\n"
 	    "  bluesheet [--session ID]      badge ids and scan counts of a session\n"
@@ -146,6 +147,10 @@ build_request(int argc, char **argv)
 		return req;
 	if (strcmp(cmd, "schedule") == 0 && argc == 2 && strcmp(argv[1], "reload") == 0)
 		return req;
+	if (strcmp(cmd, "notice") == 0 && argc == 2 && strcmp(argv[1], "reload") == 0) {
+		json_object_set_new(req, "cmd", json_string("notices"));
+		return req;
+	}
 	if (strcmp(cmd, "clock") == 0 && argc == 3 && strcmp(argv[1], "run-until") == 0) {
 		json_object_set_new(req, "until", json_string(argv[2]));
 		return req;

@@ -312,6 +312,10 @@ check_value(enum key k, char *v, struct parsed *p, const char *name,
 		if (notice_parse_time(v, &p->n.effective_from) < 0)
 			return fail(err, NOTICE_ERR_BAD_DATE, name, line,
 			    "effective_from: want YYYY-MM-DDTHH:MM:SSZ");
+		/* Stamps keep times in int64 nanoseconds, which end in 2262. */
+		if (p->n.effective_from >= NOTICE_TIME_MAX)
+			return fail(err, NOTICE_ERR_BAD_DATE, name, line,
+			    "effective_from: after 2199");
 		break;
 	case K_SCREEN_RECORDING:
 	case K_SCREEN_BLUESHEET:
@@ -660,6 +664,58 @@ out:
 	free(path);
 	free(v);
 	return rc;
+}
+
+static int
+same_notice(const struct notice *a, const struct notice *b)
+{
+	return strcmp(a->sha256, b->sha256) == 0 && strcmp(a->url, b->url) == 0 &&
+	    strcmp(a->language, b->language) == 0 && a->effective_from == b->effective_from &&
+	    strcmp(a->screen_recording, b->screen_recording) == 0 &&
+	    strcmp(a->screen_bluesheet, b->screen_bluesheet) == 0;
+}
+
+int
+notice_set_merge(struct notice_set *dst, const struct notice_set *src,
+    const char *src_name, struct notice_error *err)
+{
+	struct notice *v;
+	size_t i, j, n = dst->n;
+
+	if (src->n == 0)
+		return 0;
+	if ((v = calloc(dst->n + src->n, sizeof(*v))) == NULL) {
+		fail(err, NOTICE_ERR_NOMEM, src_name, 0, NULL);
+		return -1;
+	}
+	if (dst->n)
+		memcpy(v, dst->v, dst->n * sizeof(*v));
+	for (i = 0; i < src->n; i++) {
+		const struct notice *s = &src->v[i];
+
+		for (j = 0; j < dst->n; j++)
+			if (strcmp(v[j].id, s->id) == 0 && strcmp(v[j].version, s->version) == 0)
+				break;
+		if (j == dst->n) {
+			v[n++] = *s;
+			continue;
+		}
+		/* The same version delivered twice is one notice; two different
+		 * texts under one version would make stamps ambiguous. */
+		if (!same_notice(&v[j], s)) {
+			char d[200];
+			snprintf(d, sizeof(d), "%s %s differs from the one already loaded",
+			    s->id, s->version);
+			fail(err, NOTICE_ERR_DUPLICATE_NOTICE, src_name, 0, d);
+			free(v);
+			return -1;
+		}
+	}
+	qsort(v, n, sizeof(*v), cmp_notice);
+	free(dst->v);
+	dst->v = v;
+	dst->n = n;
+	return 0;
 }
 
 void

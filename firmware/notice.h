@@ -90,6 +90,10 @@ int notice_sha256_file(const char *path, char out[65]);	/* 0 or -errno */
  */
 int notice_qr_url(const struct notice *, char *buf, size_t len);
 
+/* 2200-01-01T00:00:00Z: no notice takes effect later (times are kept in
+ * int64 nanoseconds everywhere, which run out in 2262). */
+#define NOTICE_TIME_MAX 7258118400LL
+
 /* "2026-11-22T00:00:00Z" -> Unix seconds; -1 if not a real UTC time. */
 int notice_parse_time(const char *s, int64_t *out);
 
@@ -98,6 +102,10 @@ int notice_parse_time(const char *s, int64_t *out);
  * effective_from then version. Either all load or none: on error *set is
  * left as it was.
  */
+/* Notices the host pushed live in this folder of the box's data folder,
+ * beside (never instead of) the notices shipped with the image. */
+#define NOTICE_PUSHED_DIR "notices"
+
 struct notice_set {
 	struct notice *v;
 	size_t n;
@@ -105,6 +113,13 @@ struct notice_set {
 int notice_set_load_dir(const char *dir, struct notice_set *set,
     struct notice_error *err);
 void notice_set_free(struct notice_set *);
+/*
+ * Adds src's notices to dst (the box's shipped set plus those the host
+ * pushed). A version present in both must be the same notice; if it is
+ * not, nothing changes and -1 comes back with *err naming src_name.
+ */
+int notice_set_merge(struct notice_set *dst, const struct notice_set *src,
+    const char *src_name, struct notice_error *err);
 /*
  * The notice in force at `now`: the latest effective_from <= now (later
  * version wins a tie). NULL if none has taken effect yet.

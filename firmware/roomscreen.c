@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "canvas.h"
 #include "daemon.h"
@@ -18,6 +19,7 @@
 #include "level.h"
 #include "log.h"
 #include "notice.h"
+#include "nwtime.h"
 #include "recorder.h"
 #include "schedule.h"
 #include "screen.h"
@@ -142,6 +144,31 @@ parse_size(const char *s, int *w, int *h)
 	    *w <= 4096 && *h <= 4096 ? 0 : -EINVAL;
 }
 
+/* Adds the notices the host pushed (DIR/notices) to set. Returns the
+ * number added, or -1 with err filled and set unchanged. */
+static int
+add_pushed(struct daemon *d, struct notice_set *set, char *err, size_t errlen)
+{
+	struct notice_set pushed = { 0 };
+	struct notice_error nerr;
+	char dir[4200], buf[512];
+	struct stat sb;
+	size_t before = set->n;
+
+	snprintf(dir, sizeof dir, "%s/%s", d->dir, NOTICE_PUSHED_DIR);
+	if (stat(dir, &sb) != 0 && errno == ENOENT)
+		return 0;
+	if (notice_set_load_dir(dir, &pushed, &nerr) != 0 ||
+	    notice_set_merge(set, &pushed, dir, &nerr) != 0) {
+		snprintf(err, errlen, "notices from the host: %s",
+		    notice_error_format(&nerr, buf, sizeof buf));
+		notice_set_free(&pushed);
+		return -1;
+	}
+	notice_set_free(&pushed);
+	return (int)(set->n - before);
+}
+
 int
 roomscreen_open(struct daemon *d, char *err, size_t errlen)
 {
@@ -160,6 +187,15 @@ roomscreen_open(struct daemon *d, char *err, size_t errlen)
 	if (notice_set_load_dir(dir, &rs->notices, &nerr) != 0) {
 		snprintf(err, errlen, "notices: %s", notice_error_format(&nerr, buf, sizeof buf));
 		return -EINVAL;
+	}
+	/* The shipped set is the box's own and must load; what the host pushed
+	 * is an addition, and a bad push must not keep the box from starting. */
+	if (add_pushed(d, &rs->notices, buf, sizeof buf) < 0) {
+		struct nw_stamp now;
+
+		nwclock_now(&d->clock, &now);
+		log_warnx("%s", buf);
+		journal_event(d->journal, "notices-refused", buf, &now);
 	}
 	for (size_t i = 0; i < rs->notices.n; i++)
 		journal_notice(d, &rs->notices.v[i]);
@@ -274,6 +310,40 @@ update_model(struct daemon *d, const struct nw_stamp *now)
 	snprintf(m->enroll_text, sizeof m->enroll_text, "%s", rs->enroll_text);
 }
 
+/*
+ * No notice has taken effect at the box's idea of now: a Pi without a
+ * real-time clock boots in 1970, or the notices start later. People in the
+ * room must still see a notice and every scan must name one, so show the
+ * one last in force here (the journal knows it), else the earliest; the
+ * switch is journalled with its unsynced time like any other.
+ */
+static const struct notice *
+fallback_notice(struct daemon *d, const struct nw_stamp *now)
+{
+	struct roomscreen *rs = d->screen;
+	const struct notice *n = rs->notices.n ? &rs->notices.v[0] : NULL;
+	sqlite3_stmt *st = NULL;
+	char key[NOTICE_ID_MAX + NOTICE_VERSION_MAX + 2], when[40];
+
+	if (sqlite3_prepare_v2(journal_db(d->journal), "SELECT notice_id FROM notice_switches"
+	    " ORDER BY id DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		for (size_t i = 0; i < rs->notices.n; i++) {
+			snprintf(key, sizeof key, "%s@%s", rs->notices.v[i].id,
+			    rs->notices.v[i].version);
+			if (strcmp(key, (const char *)sqlite3_column_text(st, 0)) == 0)
+				n = &rs->notices.v[i];
+		}
+	}
+	sqlite3_finalize(st);
+	if (n) {
+		nwtime_format(now->wall_ns, when, sizeof when);
+		log_warnx("no notice has taken effect by %s%s: showing %s@%s", when,
+		    now->synced ? "" : " (clock not synced)", n->id, n->version);
+	}
+	return n;
+}
+
 void
 roomscreen_tick(struct daemon *d)
 {
@@ -288,6 +358,8 @@ roomscreen_tick(struct daemon *d)
 	 * the one we have rather than switch at a wrong moment. */
 	if (now.synced || !rs->current) {
 		n = notice_set_current(&rs->notices, now.wall_ns / 1000000000);
+		if (!n && !rs->current)
+			n = fallback_notice(d, &now);
 		if (n && n != rs->current)
 			switch_notice(d, n);
 	}
@@ -307,6 +379,51 @@ roomscreen_tick(struct daemon *d)
 	}
 	if (display_present(&rs->display, &rs->canvas) != 0)
 		log_warnx("screen update failed");
+}
+
+/*
+ * Reloads the shipped and pushed notices (the sync worker calls this after
+ * writing what the host sent). All or nothing: on any error the set in
+ * force stays, and so does the notice on screen.
+ */
+json_t *
+roomscreen_reload_notices(struct daemon *d)
+{
+	struct roomscreen *rs = d->screen;
+	const char *dir = d->cfg.notice_dir[0] ? d->cfg.notice_dir : NW_DEFAULT_NOTICE_DIR;
+	struct notice_set set = { 0 };
+	struct notice_error nerr;
+	char buf[512];
+	size_t i, before;
+
+	if (!rs)
+		return ctl_error("the room screen is not running");
+	if (notice_set_load_dir(dir, &set, &nerr) != 0)
+		return ctl_error("notices: %s", notice_error_format(&nerr, buf, sizeof buf));
+	if (add_pushed(d, &set, buf, sizeof buf) < 0) {
+		struct nw_stamp now;
+
+		nwclock_now(&d->clock, &now);
+		notice_set_free(&set);
+		journal_event(d->journal, "notices-refused", buf, &now);
+		return ctl_error("%s", buf);
+	}
+	before = rs->notices.n;
+	/* rs->current points into the old set: find the same version in the
+	 * new one, so the next tick switches only if another is now in force. */
+	const struct notice *cur = NULL;
+	for (i = 0; rs->current && i < set.n; i++)
+		if (strcmp(set.v[i].id, rs->current->id) == 0 &&
+		    strcmp(set.v[i].version, rs->current->version) == 0)
+			cur = &set.v[i];
+	notice_set_free(&rs->notices);
+	rs->notices = set;
+	rs->current = cur;
+	for (i = 0; i < rs->notices.n; i++)
+		journal_notice(d, &rs->notices.v[i]);
+	log_info("notices reloaded: %zu (was %zu)", rs->notices.n, before);
+	roomscreen_tick(d);
+	return json_pack("{s:b, s:I}", "ok", 1, "notices", (json_int_t)rs->notices.n);
 }
 
 json_t *

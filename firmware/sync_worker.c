@@ -29,6 +29,7 @@
 #include "log.h"
 #include "sync_http.h"
 #include "sync_journal.h"
+#include "sync_notices.h"
 
 #define BATCH_MAX 200
 #define BATCH_BYTES (512u << 10)
@@ -74,6 +75,7 @@ struct syncw {
 	uint64_t records_sent, chunks_sent;
 	int distrust_journal_sha;
 	int bad_files;			/* recordings this round could not send */
+	int bad_notices;		/* the host sent a notice the box refused */
 	int64_t progress_ns;		/* last progress write to the journal */
 	struct refused refused[REFUSED_MAX];
 	size_t nrefused;
@@ -901,6 +903,35 @@ out:
 	return ret;
 }
 
+/* New consent notices from the host: written by sync_notices.c, then the
+ * daemon reloads (it reads them at start if it is busy or gone now). */
+static enum cycle
+pull_notices(struct syncw *w)
+{
+	char err[1024] = "", cerr[256];
+	json_t *req, *rep;
+	enum syncnotices_result res = syncnotices_pull(&w->http, w->dir, err, sizeof err);
+
+	if (res == SYNCNOTICES_NEW) {
+		req = json_pack("{s:s}", "cmd", "notices");
+		rep = req ? ctl_call(w->dir, req, cerr, sizeof cerr) : NULL;
+		if (rep && json_object_get(rep, "error")) {
+			snprintf(err, sizeof err, "the box refused the host's notices: %s",
+			    json_string_value(json_object_get(rep, "error")));
+			res = SYNCNOTICES_BAD;
+		}
+		json_decref(req);
+		json_decref(rep);
+	}
+	if (err[0]) {
+		set_error(w, "%s", err);
+		w->bad_notices = res != SYNCNOTICES_NET;
+	}
+	/* A notice the box refuses is the host's mistake to fix; it is no
+	 * reason to back off from syncing data. */
+	return res == SYNCNOTICES_NET ? CYCLE_FAIL : CYCLE_IDLE;
+}
+
 /* ---- one round ---- */
 
 static enum cycle
@@ -912,6 +943,7 @@ cycle(struct syncw *w)
 
 	w->last_try_ns = wall_now(w);
 	w->bad_files = 0;
+	w->bad_notices = 0;
 	/* Space is freed whether or not the host is reachable: it only ever
 	 * deletes what the host already confirmed. */
 	retention(w);
@@ -940,10 +972,10 @@ cycle(struct syncw *w)
 		;
 	if (c == CYCLE_FAIL || push_manifests(w) == CYCLE_FAIL)
 		return CYCLE_FAIL;
-	if (pull_schedule(w) == CYCLE_FAIL)
+	if (pull_schedule(w) == CYCLE_FAIL || pull_notices(w) == CYCLE_FAIL)
 		return CYCLE_FAIL;
 	w->last_ok_ns = wall_now(w);
-	if (w->nrefused == 0 && w->bad_files == 0)
+	if (w->nrefused == 0 && w->bad_files == 0 && w->bad_notices == 0)
 		w->last_error[0] = '\0';
 	w->state = "idle";
 	/* Again, as this round may have confirmed more; its audit events are

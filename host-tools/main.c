@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dtpost.h"
@@ -22,6 +23,7 @@
 #include "simfeed.h"
 #include "store.h"
 #include "schedout.h"
+#include "noticepush.h"
 #include "synccmd.h"
 
 struct ctx {
@@ -352,6 +354,40 @@ cmd_schedule(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* notice add FILE...: every file is checked and added in turn; the first
+ * bad one stops the command (those before it stay added, each whole). */
+static int
+cmd_notice(struct ctx *c, int argc, char **argv)
+{
+	char err[1024];
+	int i, rc;
+
+	if (want_help(argc, argv)) {
+		cmd_usage("notice");
+		fprintf(stderr, "  add FILE.notice...   push these versions to every box (the\n"
+		    "                       statement must be beside each file)\n"
+		    "  list                 the versions the host pushes\n");
+		return 0;
+	}
+	if (argc < 2 || (strcmp(argv[1], "add") == 0 && argc < 3) ||
+	    (strcmp(argv[1], "list") == 0 && argc != 2) ||
+	    (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "list") != 0))
+		return cmd_usage("notice");
+	if (open_store(c) < 0)
+		return 1;
+	if (strcmp(argv[1], "list") == 0)
+		return noticepush_list(&c->st, stdout) == 0 ? 0 : 1;
+	for (i = 2; i < argc; i++) {
+		rc = noticepush_add(&c->st, argv[i], (int64_t)time(NULL), err, sizeof err);
+		if (rc < 0) {
+			fprintf(stderr, "notewell: notice: %s\n", err);
+			return 1;
+		}
+		printf("%s: %s\n", argv[i], rc == 1 ? "already there" : "added");
+	}
+	return 0;
+}
+
 static int
 cmd_simfeed(struct ctx *c, int argc, char **argv)
 {
@@ -415,6 +451,8 @@ static const struct cmd main_cmds[] = {
 	    "remove a person (badge id, e-mail or datatracker id) from publication" },
 	{ "unmatched", cmd_unmatched, "", "list scans of unknown badges (never published)" },
 	{ "schedule", cmd_schedule, "ROOM", "the room's schedule as its box receives it (JSON)" },
+	{ "notice", cmd_notice, "add FILE.notice... | list",
+	    "consent notice versions pushed to every box" },
 	{ "sim-feed", cmd_simfeed, "[--session UID] [--recording FILE.opus]\n"
 	    "             [--notice FILE [--notice-url URL]] SCANS",
 	    "testing/simulation only: add scans as if a box had synced them" },

@@ -9,7 +9,9 @@
  * event-driven thread while others are served.
  */
 #include "receive.h"
+#include "noticepush.h"
 #include "schedout.h"
+#include "notice.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -47,6 +49,8 @@ enum route {
 	R_REC_DATA,	/* PUT  /v1/recordings/SHA/data/OFFSET */
 	R_REC_FINISH,	/* POST /v1/recordings/SHA/finish */
 	R_SCHEDULE,	/* GET  /v1/schedule: the box's room's sessions */
+	R_NOTICES,	/* GET  /v1/notices: versions the host pushes */
+	R_NOTICE,	/* GET  /v1/notices/ID/VERSION: one of them */
 	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
 };
 
@@ -78,6 +82,7 @@ struct req {
 	struct nw_stamp box_now;
 	char sha[SYNCPROTO_SHA_HEX + 1];	/* recording routes */
 	int64_t offset;				/* R_REC_DATA */
+	char nid[NOTICE_ID_MAX], nver[NOTICE_VERSION_MAX];	/* R_NOTICE */
 	char addr[INET6_ADDRSTRLEN];
 	size_t max;
 	char *body;
@@ -229,6 +234,36 @@ parse_offset(const char *s, int64_t *out)
 	return 0;
 }
 
+/* Copies one path segment of allowed characters; -1 if empty, too long
+ * or holding anything else, so no name from a URL reaches SQL or a path
+ * unchecked. */
+static int
+segment(const char **p, const char *allowed, char *out, size_t len)
+{
+	size_t n = strspn(*p, allowed);
+
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n;
+	return 0;
+}
+
+/* /v1/notices/ID/VERSION */
+static int
+notice_route(const char *url, struct req *r)
+{
+	static const char pre[] = "/v1/notices/";
+	const char *p = url + sizeof pre - 1;
+
+	if (strncmp(url, pre, sizeof pre - 1) != 0 ||
+	    segment(&p, "abcdefghijklmnopqrstuvwxyz0123456789-._", r->nid, sizeof r->nid) != 0 ||
+	    *p++ != '/' || segment(&p, "0123456789-.", r->nver, sizeof r->nver) != 0)
+		return -1;
+	return *p == '\0' ? 0 : -1;
+}
+
 /* Recognises method + path; recording routes fill sha (and offset). */
 static enum route
 route_of(const char *method, const char *url, struct req *r)
@@ -244,6 +279,10 @@ route_of(const char *method, const char *url, struct req *r)
 		return R_MANIFEST;
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/v1/schedule") == 0)
 		return R_SCHEDULE;
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/v1/notices") == 0)
+		return R_NOTICES;
+	if (strcmp(method, "GET") == 0 && notice_route(url, r) == 0)
+		return R_NOTICE;
 	if (strncmp(url, rec, sizeof rec - 1) != 0)
 		return R_NONE;
 	p = url + sizeof rec - 1;
@@ -275,6 +314,8 @@ route_max(enum route r)
 	case R_REC_FINISH: return RECV_MAX_FINISH_BODY;
 	case R_REC_STATUS:
 	case R_SCHEDULE:
+	case R_NOTICES:
+	case R_NOTICE:
 	case R_BENCH:
 	case R_NONE: return 0;
 	}
@@ -866,6 +907,24 @@ h_schedule(struct srv *s, struct req *r)
 	return (struct reply){ MHD_HTTP_OK, j };
 }
 
+/* The notices this host pushes: the index, then one version at a time,
+ * so a reply stays small however many versions there are. */
+static struct reply
+h_notices(struct srv *s, struct req *r)
+{
+	json_t *j;
+	int found;
+
+	if (r->route == R_NOTICES)
+		j = noticepush_index(s->st);
+	else if (!(j = noticepush_get(s->st, r->nid, r->nver, &found)) && !found)
+		return (struct reply){ MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "error", "no such notice") };
+	if (!j)
+		return (struct reply){ MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    json_pack("{s:s}", "error", "cannot read the notices") };
+	return (struct reply){ MHD_HTTP_OK, j };
+}
+
 /* ---- the access handler ---- */
 
 static enum MHD_Result
@@ -954,6 +1013,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	case R_REC_FINISH: rep = h_rec_finish(s, r); break;
 	case R_MANIFEST: rep = h_manifest(s, r); break;
 	case R_SCHEDULE: rep = h_schedule(s, r); break;
+	case R_NOTICES:
+	case R_NOTICE: rep = h_notices(s, r); break;
 	default: return unauthorized(s, c);
 	}
 	return send_json(c, rep.status, rep.json);

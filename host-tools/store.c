@@ -97,6 +97,14 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE scans ADD COLUMN time_corrected INTEGER NOT NULL DEFAULT 0;"
 	/* The box's minisign public key line (key id + key) checks manifests. */
 	"ALTER TABLE devices ADD COLUMN minisign_pub TEXT;",
+	/* 3: consent notices the host pushes to its boxes
+	 * (host-tools/noticepush.c): the notice file and its statement, byte
+	 * for byte, so every box writes exactly what the operator added. */
+	"CREATE TABLE pushed_notices(id TEXT NOT NULL, version TEXT NOT NULL,"
+	"  effective_from INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+	"  notice BLOB NOT NULL, notice_sha256 TEXT NOT NULL,"
+	"  statement_name TEXT NOT NULL, statement BLOB NOT NULL,"
+	"  added_at INTEGER NOT NULL, PRIMARY KEY (id, version));",
 };
 
 #define STORE_NMIG ((int)(sizeof store_migrations / sizeof store_migrations[0]))

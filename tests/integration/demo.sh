@@ -19,4 +19,10 @@ check_eq "host scans match the box's, nonce for nonce" \
 	"$(sqlite3 -cmd '.timeout 5000' "$OUT/box/journal.db" 'SELECT nonce FROM scans ORDER BY nonce' | md5sum)" \
 	"$(sqlite3 "$OUT/host/host.db" 'SELECT nonce FROM scans ORDER BY nonce' | md5sum)"
 check "the room screen was drawn" test -s "$OUT/box/screen.png"
+cur=$(sed -n 's/^version: //p' "$TOP/board/notices/ietf-privacy-2.notice")
+check_eq "every scan and recording names the notice in force at the meeting" \
+	"ietf-privacy@$cur" \
+	"$(sqlite3 "$OUT/box/journal.db" "SELECT DISTINCT coalesce(notice_id, 'none') FROM scans UNION SELECT DISTINCT coalesce(notice_id, 'none') FROM recordings")"
+check_eq "and so do the host's scans" "ietf-privacy@$cur" \
+	"$(sqlite3 "$OUT/host/host.db" "SELECT DISTINCT coalesce(notice_id, 'none') FROM scans")"
 t_done

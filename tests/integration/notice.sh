@@ -49,6 +49,19 @@ check_eq "the screen shows the new version's QR" "https://www.ietf.org/privacy-s
 ctl session stop >/dev/null
 kill "$D_PID"; wait "$D_PID" 2>/dev/null
 
+# A clock before every notice (a board without a real-time clock boots in
+# 1970): the box still shows a notice and stamps scans with it.
+notice_of() { "$BIN/notewellctl" --data "$1" notice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])'; }
+sed 's/^sim_clock_start.*/sim_clock_start = 2026-03-16T07:00:00Z/' "$T_TMP/box.conf" >"$T_TMP/early.conf"
+daemon_start "$T_TMP/fresh" --config "$T_TMP/early.conf"
+check_eq "a fresh box whose clock is before every notice shows the earliest" "$v1" "$(notice_of "$T_TMP/fresh")"
+"$BIN/notewellctl" --data "$T_TMP/fresh" scan EARLY001 >/dev/null
+check_eq "and stamps scans with it" "ietf-privacy@$v1" "$(sqlite3 "$T_TMP/fresh/journal.db" "SELECT notice_id FROM scans")"
+kill "$D_PID"; wait "$D_PID" 2>/dev/null
+daemon_start "$D" --config "$T_TMP/early.conf"
+check_eq "a box that last showed the newer notice keeps it when its clock goes back" "$v2" "$(notice_of "$D")"
+kill "$D_PID"; wait "$D_PID" 2>/dev/null
+
 # A notice whose statement does not match its hash stops the box at start.
 sed -i 's/^sha256: ./sha256: 0/' "$N/b.notice"
 out=$("$BIN/notewelld" --board sim --data "$D" --config "$T_TMP/box.conf" 2>&1); rc=$?

@@ -44,7 +44,7 @@ shipped_notices_load_and_match_their_statements(void **state)
 
 	assert_int_equal(notice_load(SHIPPED "/ietf-privacy-2.notice", &n, &err), 0);
 	assert_string_equal(n.id, "ietf-privacy");
-	assert_string_equal(n.version, "2026-11-22.2");
+	assert_string_equal(n.version, "2026-01-01");
 	assert_string_equal(n.language, "en");
 	assert_string_equal(n.statement, "000_36169e302d704185.txt");
 	assert_int_equal(notice_sha256_file(SHIPPED "/000_36169e302d704185.txt", hex), 0);
@@ -56,10 +56,10 @@ shipped_notices_load_and_match_their_statements(void **state)
 	assert_non_null(strstr(n.screen_bluesheet, "name, organization"));
 	assert_int_equal(notice_qr_url(&n, buf, sizeof(buf)), 0);
 	assert_string_equal(buf,
-	    "https://www.ietf.org/privacy-statement/#v=2026-11-22.2");
+	    "https://www.ietf.org/privacy-statement/#v=2026-01-01");
 
 	assert_int_equal(notice_load(SHIPPED "/ietf-privacy-1.notice", &n, &err), 0);
-	assert_string_equal(n.version, "2026-11-22.1");
+	assert_string_equal(n.version, "2020-01-01");
 	assert_string_equal(n.sha256,
 	    "981760bc047a2248b5bf952e217cf2d891dfa37d0aa6d36efb31358ef788eba8");
 }
@@ -84,12 +84,15 @@ set_picks_notice_in_force(void **state)
 
 	assert_int_equal(notice_set_load_dir(SHIPPED, &set, &err), 0);
 	assert_int_equal(set.n, 2);
-	assert_int_equal(notice_parse_time("2026-11-22T00:00:00Z", &t), 0);
+	assert_int_equal(notice_parse_time("2020-01-01T00:00:00Z", &t), 0);
 	assert_null(notice_set_current(&set, t - 1));
+	/* The earlier statement until the current one takes effect. */
+	assert_string_equal(notice_set_current(&set, t)->version, "2020-01-01");
+	assert_int_equal(notice_parse_time("2026-01-01T00:00:00Z", &t), 0);
+	assert_string_equal(notice_set_current(&set, t - 1)->version, "2020-01-01");
 	cur = notice_set_current(&set, t);
 	assert_non_null(cur);
-	/* Same effective time: the later version wins. */
-	assert_string_equal(cur->version, "2026-11-22.2");
+	assert_string_equal(cur->version, "2026-01-01");
 	notice_set_free(&set);
 }
 
@@ -213,7 +216,7 @@ failed_dir_load_keeps_current_set(void **state)
 	assert_int_equal(notice_set_load_dir(dir, &set, &err), -1);
 	assert_int_equal(err.code, NOTICE_ERR_DUPLICATE_NOTICE);
 	assert_int_equal(set.n, 2);
-	assert_string_equal(set.v[1].version, "2026-11-22.2");
+	assert_string_equal(set.v[1].version, "2026-01-01");
 
 	/* A statement altered after the fact: refused, set unchanged. */
 	snprintf(cmd, sizeof(cmd), "rm %s/b.notice && echo tampered >> %s/statement.txt",
@@ -293,6 +296,55 @@ parse_from_memory_accepts_missing_final_newline(void **state)
 	assert_int_equal(err.code, NOTICE_ERR_ENCODING);
 }
 
+/* The host's pushed notices join the shipped ones: an identical version is
+ * one notice, a different text under a shipped version is refused and the
+ * set stays as it was. */
+static void
+merge_adds_new_versions_and_refuses_conflicts(void **state)
+{
+	struct notice_set shipped = { 0 }, pushed = { 0 };
+	struct notice_error err;
+	char dir[] = "/tmp/nwnotice.XXXXXX", cmd[900];
+	size_t before;
+
+	(void)state;
+	assert_int_equal(notice_set_load_dir(SHIPPED, &shipped, &err), 0);
+	before = shipped.n;
+	/* The same shipped files again: nothing new, no error. */
+	assert_int_equal(notice_set_merge(&shipped, &shipped, "self", &err), 0);
+	assert_int_equal(shipped.n, before);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+	    "sed 's/^version: .*/version: 2027-01-01.1/; s/^effective_from: .*/effective_from: 2027-01-01T00:00:00Z/' "
+	    SHIPPED "/ietf-privacy-2.notice > %s/new.notice && cp " SHIPPED "/000_*.txt %s/", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(notice_set_load_dir(dir, &pushed, &err), 0);
+	assert_int_equal(notice_set_merge(&shipped, &pushed, dir, &err), 0);
+	assert_int_equal(shipped.n, before + 1);
+	assert_string_equal(notice_set_current(&shipped, INT64_MAX)->version, "2027-01-01.1");
+	/* Sorted by effective time: the shipped version is still in force
+	 * before the pushed one takes effect. */
+	assert_string_equal(notice_set_current(&shipped, 1798761599)->version, "2026-01-01");
+	notice_set_free(&pushed);
+
+	/* A pushed file reusing a shipped version with another screen text. */
+	snprintf(cmd, sizeof(cmd), "rm %s/new.notice && "
+	    "sed 's/^screen_recording: .*/screen_recording: something else/' "
+	    SHIPPED "/ietf-privacy-2.notice > %s/clash.notice", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(notice_set_load_dir(dir, &pushed, &err), 0);
+	before = shipped.n;
+	assert_int_equal(notice_set_merge(&shipped, &pushed, dir, &err), -1);
+	assert_int_equal(err.code, NOTICE_ERR_DUPLICATE_NOTICE);
+	assert_non_null(strstr(err.detail, "2026-01-01"));
+	assert_int_equal(shipped.n, before);
+	assert_string_equal(notice_set_current(&shipped, INT64_MAX)->version, "2027-01-01.1");
+	notice_set_free(&pushed);
+	notice_set_free(&shipped);
+	rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -307,6 +359,7 @@ main(void)
 		cmocka_unit_test(later_same_day_version_wins_numerically),
 		cmocka_unit_test(parse_time_is_strict),
 		cmocka_unit_test(parse_from_memory_accepts_missing_final_newline),
+		cmocka_unit_test(merge_adds_new_versions_and_refuses_conflicts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
