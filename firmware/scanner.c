@@ -22,6 +22,12 @@
 
 #define DEV_BUF_MAX 64		/* full-speed interrupt endpoints max out here */
 #define DEV_MAX_ERRORS 8	/* consecutive transfer errors before giving up */
+/* Reads kept queued on the endpoint. With one, every key waits for the
+ * loop to come round and resubmit; while the loop is busy (a full screen
+ * redraw under emulation takes 0.5 s) the device's own queue overflows and
+ * keys are lost, and a lost Enter merges two badges. Each queued read
+ * holds one report (a key is two: press, release). */
+#define DEV_XFERS 32
 #define CTRL_TIMEOUT_MS 1000
 #define POLL_TIMER_MS 50	/* only where libusb needs its own timeouts */
 
@@ -29,17 +35,28 @@ struct scanner_dev {
 	struct scanner *s;
 	libusb_device *udev;	/* referenced */
 	libusb_device_handle *h;
-	struct libusb_transfer *xfer;
+	struct libusb_transfer *xfer[DEV_XFERS];
 	int iface;
 	unsigned char ep;
-	int busy;		/* transfer submitted, not yet completed */
+	int busy;		/* transfers submitted, not yet completed */
 	int gone;		/* unplugged, failed or closing: tear down when idle */
 	int clear_halt;		/* endpoint stalled: clear and resubmit */
 	int errors;
 	void *ctx;		/* from on_attach */
-	uint8_t buf[DEV_BUF_MAX];
+	uint8_t buf[DEV_XFERS][DEV_BUF_MAX];
 	char id[SCANNER_ID_MAX];
 	struct scanner_dev *next;
+};
+
+/* A device just plugged in may not be ready to claim yet (the kernel is
+ * still configuring it, or its driver still binding): retry for a while. */
+#define ATTACH_TRIES 20
+#define ATTACH_RETRY_MS 100
+
+struct arrival {
+	libusb_device *udev;
+	int tries;		/* failed attempts so far */
+	int waiting;		/* for the retry timer */
 };
 
 struct scanner {
@@ -51,8 +68,9 @@ struct scanner {
 	int hotplug_on;
 	long timer;
 	struct scanner_dev *devs;
-	libusb_device **arrived;	/* referenced, waiting to be claimed */
+	struct arrival *arrived;	/* referenced, waiting to be claimed */
 	size_t narrived, caparrived;
+	long retry_timer;		/* armed while an arrival waits to retry */
 };
 
 static void scanner_process(struct scanner *);
@@ -93,25 +111,41 @@ pollfd_removed(int fd, void *arg)
 	loop_del_fd(s->loop, fd);
 }
 
+/* Cancels every read still queued (unplug, stall, close). */
+static void
+dev_cancel(struct scanner_dev *d)
+{
+	for (int i = 0; i < DEV_XFERS; i++)
+		if (d->xfer[i])
+			libusb_cancel_transfer(d->xfer[i]);
+}
+
 static void
 xfer_done(struct libusb_transfer *x)
 {
 	struct scanner_dev *d = x->user_data;
 
-	d->busy = 0;
+	d->busy--;
 	switch (x->status) {
 	case LIBUSB_TRANSFER_COMPLETED:
 		d->errors = 0;
-		if (d->ctx && d->s->cbs.on_report)
+		if (d->ctx && d->s->cbs.on_report && !d->gone && !d->clear_halt)
 			d->s->cbs.on_report(d->s->cbs.arg, d->ctx, d->id,
 			    x->buffer, (size_t)x->actual_length);
 		break;
 	case LIBUSB_TRANSFER_TIMED_OUT:
 		break;
 	case LIBUSB_TRANSFER_STALL:
-		d->clear_halt = 1;
+		/* The halt is cleared once every queued read has come back. */
+		if (!d->clear_halt) {
+			d->clear_halt = 1;
+			dev_cancel(d);
+		}
 		return;
 	case LIBUSB_TRANSFER_CANCELLED:
+		if (!d->clear_halt)
+			d->gone = 1;
+		return;
 	case LIBUSB_TRANSFER_NO_DEVICE:
 		d->gone = 1;
 		return;
@@ -120,16 +154,36 @@ xfer_done(struct libusb_transfer *x)
 			log_warnx("scanner %s: %d transfer errors in a row, "
 			    "releasing it", d->id, d->errors);
 			d->gone = 1;
+			dev_cancel(d);
 			return;
 		}
 		break;
 	}
-	if (d->gone)
+	if (d->gone || d->clear_halt)
 		return;
 	if (libusb_submit_transfer(x) == 0)
-		d->busy = 1;
-	else
+		d->busy++;
+	else {
 		d->gone = 1;
+		dev_cancel(d);
+	}
+}
+
+/* Queues every read; 0, or a libusb error with none left queued. */
+static int
+dev_submit_all(struct scanner_dev *d)
+{
+	int rc;
+
+	for (int i = 0; i < DEV_XFERS; i++) {
+		if ((rc = libusb_submit_transfer(d->xfer[i])) < 0) {
+			if (d->busy)
+				dev_cancel(d);
+			return rc;
+		}
+		d->busy++;
+	}
+	return 0;
 }
 
 static int
@@ -144,10 +198,10 @@ hotplug_cb(libusb_context *usb, libusb_device *udev, libusb_hotplug_event ev,
 			if (d->udev == udev) {
 				d->gone = 1;
 				if (d->busy)
-					libusb_cancel_transfer(d->xfer);
+					dev_cancel(d);
 			}
 		for (size_t i = 0; i < s->narrived; i++)
-			if (s->arrived[i] == udev) {
+			if (s->arrived[i].udev == udev) {
 				libusb_unref_device(udev);
 				s->arrived[i--] = s->arrived[--s->narrived];
 			}
@@ -158,7 +212,7 @@ hotplug_cb(libusb_context *usb, libusb_device *udev, libusb_hotplug_event ev,
 		return 0;
 	if (s->narrived == s->caparrived) {
 		size_t cap = s->caparrived ? s->caparrived * 2 : 8;
-		libusb_device **n = realloc(s->arrived, cap * sizeof *n);
+		struct arrival *n = realloc(s->arrived, cap * sizeof *n);
 		if (!n) {
 			log_warnx("scanner: out of memory, ignoring a scanner");
 			return 0;
@@ -166,7 +220,7 @@ hotplug_cb(libusb_context *usb, libusb_device *udev, libusb_hotplug_event ev,
 		s->arrived = n;
 		s->caparrived = cap;
 	}
-	s->arrived[s->narrived++] = libusb_ref_device(udev);
+	s->arrived[s->narrived++] = (struct arrival){ libusb_ref_device(udev), 0, 0 };
 	return 0;
 }
 
@@ -221,18 +275,20 @@ dev_name(struct scanner_dev *d)
 		    ports[i]);
 }
 
-/* Opens and claims one arrived device; takes over the reference. */
-static void
-dev_attach(struct scanner *s, libusb_device *udev)
+/* Opens and claims one arrived device; takes over the reference, except
+ * on -EAGAIN (not ready yet: open or claim failed), when the caller keeps
+ * it to try again. */
+static int
+dev_attach(struct scanner *s, libusb_device *udev, int last_try)
 {
 	struct scanner_dev *d = NULL;
-	int boot, rc;
+	int boot, rc, transient = 0;
 
 	/* Enumeration and a hotplug event can both report one device. */
 	for (struct scanner_dev *o = s->devs; o; o = o->next)
 		if (o->udev == udev && !o->gone) {
 			libusb_unref_device(udev);
-			return;
+			return 0;
 		}
 	if (!(d = calloc(1, sizeof *d)))
 		goto fail;
@@ -245,16 +301,20 @@ dev_attach(struct scanner *s, libusb_device *udev)
 		goto fail;
 	}
 	if ((rc = libusb_open(udev, &d->h)) < 0) {
-		log_warnx("scanner %s: open: %s", d->id, libusb_strerror(rc));
+		if (last_try)
+			log_warnx("scanner %s: open: %s", d->id, libusb_strerror(rc));
+		transient = 1;
 		goto fail;
 	}
 	/* The kernel's keyboard driver must let go, or the badge would be
 	 * typed into a console; libusb gives it back on release. */
 	libusb_set_auto_detach_kernel_driver(d->h, 1);
 	if ((rc = libusb_claim_interface(d->h, d->iface)) < 0) {
-		log_warnx("scanner %s: claim interface %d: %s", d->id, d->iface,
-		    libusb_strerror(rc));
+		if (last_try)
+			log_warnx("scanner %s: claim interface %d: %s", d->id, d->iface,
+			    libusb_strerror(rc));
 		d->iface = -1;
+		transient = 1;
 		goto fail;
 	}
 	/* Ask for the 8-byte boot report format the decoder reads, and for
@@ -264,40 +324,54 @@ dev_attach(struct scanner *s, libusb_device *udev)
 		    CTRL_TIMEOUT_MS);
 	libusb_control_transfer(d->h, 0x21, 0x0a, 0, d->iface, NULL, 0,
 	    CTRL_TIMEOUT_MS);
-	if (!(d->xfer = libusb_alloc_transfer(0)))
-		goto fail;
-	libusb_fill_interrupt_transfer(d->xfer, d->h, d->ep, d->buf,
-	    sizeof d->buf, xfer_done, d, 0);
+	for (int i = 0; i < DEV_XFERS; i++) {
+		if (!(d->xfer[i] = libusb_alloc_transfer(0)))
+			goto fail;
+		libusb_fill_interrupt_transfer(d->xfer[i], d->h, d->ep, d->buf[i],
+		    sizeof d->buf[i], xfer_done, d, 0);
+	}
 	d->ctx = s->cbs.on_attach ? s->cbs.on_attach(s->cbs.arg, d->id) : NULL;
-	if ((rc = libusb_submit_transfer(d->xfer)) < 0) {
+	if ((rc = dev_submit_all(d)) < 0) {
 		log_warnx("scanner %s: submit: %s", d->id, libusb_strerror(rc));
+		/* Reads that were queued must come back before they are freed:
+		 * the normal teardown waits for them (and detaches). */
+		if (d->busy) {
+			d->gone = 1;
+			d->next = s->devs;
+			s->devs = d;
+			return 0;
+		}
 		if (s->cbs.on_detach)
 			s->cbs.on_detach(s->cbs.arg, d->ctx, d->id);
 		goto fail;
 	}
-	d->busy = 1;
 	d->next = s->devs;
 	s->devs = d;
 	log_info("scanner %s attached (interface %d, endpoint 0x%02x)", d->id,
 	    d->iface, d->ep);
-	return;
+	return 0;
 fail:
 	if (d) {
-		libusb_free_transfer(d->xfer);
+		for (int i = 0; i < DEV_XFERS; i++)
+			libusb_free_transfer(d->xfer[i]);
 		if (d->h && d->iface >= 0)
 			libusb_release_interface(d->h, d->iface);
 		if (d->h)
 			libusb_close(d->h);
 	}
 	free(d);
+	if (transient && !last_try)
+		return -EAGAIN;
 	libusb_unref_device(udev);
+	return 0;
 }
 
 /* Frees a device whose transfer is no longer in flight. */
 static void
 dev_release(struct scanner *s, struct scanner_dev *d)
 {
-	libusb_free_transfer(d->xfer);
+	for (int i = 0; i < DEV_XFERS; i++)
+		libusb_free_transfer(d->xfer[i]);
 	libusb_release_interface(d->h, d->iface);
 	libusb_close(d->h);
 	if (s->cbs.on_detach)
@@ -307,22 +381,47 @@ dev_release(struct scanner *s, struct scanner_dev *d)
 	free(d);
 }
 
+static void
+retry_timer(struct loop *l, void *arg)
+{
+	struct scanner *s = arg;
+
+	(void)l;
+	s->retry_timer = 0;
+	for (size_t i = 0; i < s->narrived; i++)
+		s->arrived[i].waiting = 0;
+	scanner_process(s);
+}
+
 /* Does what the callbacks recorded: claim arrivals, clear stalls, release
  * departed devices. Other devices are left alone. */
 static void
 scanner_process(struct scanner *s)
 {
-	while (s->narrived > 0)
-		dev_attach(s, s->arrived[--s->narrived]);
+	for (size_t i = 0; i < s->narrived;) {
+		struct arrival *a = &s->arrived[i];
+
+		if (a->waiting) {
+			i++;
+			continue;
+		}
+		if (dev_attach(s, a->udev, a->tries + 1 >= ATTACH_TRIES) == -EAGAIN) {
+			a->tries++;
+			a->waiting = 1;
+			if (s->retry_timer <= 0)
+				s->retry_timer = loop_add_timer(s->loop, ATTACH_RETRY_MS,
+				    retry_timer, s);
+			i++;
+			continue;
+		}
+		s->arrived[i] = s->arrived[--s->narrived];
+	}
 	for (struct scanner_dev **pp = &s->devs; *pp;) {
 		struct scanner_dev *d = *pp;
-		if (d->clear_halt && !d->gone) {
+		if (d->clear_halt && !d->gone && !d->busy) {
 			d->clear_halt = 0;
-			if (libusb_clear_halt(d->h, d->ep) < 0 ||
-			    libusb_submit_transfer(d->xfer) < 0)
+			if (libusb_clear_halt(d->h, d->ep) < 0 || dev_submit_all(d) < 0)
 				d->gone = 1;
-			else
-				d->busy = 1;
 		}
 		if (d->gone && !d->busy) {
 			*pp = d->next;
@@ -420,12 +519,12 @@ scanner_close(struct scanner *s)
 		if (s->hotplug_on)
 			libusb_hotplug_deregister_callback(s->usb, s->hotplug);
 		for (size_t i = 0; i < s->narrived; i++)
-			libusb_unref_device(s->arrived[i]);
+			libusb_unref_device(s->arrived[i].udev);
 		s->narrived = 0;
 		for (struct scanner_dev *d = s->devs; d; d = d->next) {
 			d->gone = 1;
 			if (d->busy)
-				libusb_cancel_transfer(d->xfer);
+				dev_cancel(d);
 		}
 		/* Cancellation completes through event handling; a transfer
 		 * still in flight must not be freed under libusb. */
@@ -447,6 +546,8 @@ scanner_close(struct scanner *s)
 	}
 	if (s->timer > 0)
 		loop_del_timer(s->loop, s->timer);
+	if (s->retry_timer > 0)
+		loop_del_timer(s->loop, s->retry_timer);
 	free(s->arrived);
 	free(s);
 }
