@@ -30,6 +30,7 @@
 
 #include "log.h"
 #include "minisign.h"
+#include "opsstore.h"
 #include "recv_parse.h"
 #include "syncproto.h"
 #include "syncstore.h"
@@ -47,6 +48,7 @@ enum route {
 	R_REC_DATA,	/* PUT  /v1/recordings/SHA/data/OFFSET */
 	R_REC_FINISH,	/* POST /v1/recordings/SHA/finish */
 	R_SCHEDULE,	/* GET  /v1/schedule: the box's room's sessions */
+	R_HEARTBEAT,	/* POST /v1/heartbeat: the box's status (own sequence) */
 	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
 };
 
@@ -244,6 +246,8 @@ route_of(const char *method, const char *url, struct req *r)
 		return R_MANIFEST;
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/v1/schedule") == 0)
 		return R_SCHEDULE;
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/heartbeat") == 0)
+		return R_HEARTBEAT;
 	if (strncmp(url, rec, sizeof rec - 1) != 0)
 		return R_NONE;
 	p = url + sizeof rec - 1;
@@ -273,6 +277,7 @@ route_max(enum route r)
 	case R_MANIFEST: return RECV_MAX_MANIFEST_BODY + 4096;
 	case R_REC_DATA: return MAX_CHUNK_BODY;
 	case R_REC_FINISH: return RECV_MAX_FINISH_BODY;
+	case R_HEARTBEAT: return OPSSTORE_HEARTBEAT_MAX;
 	case R_REC_STATUS:
 	case R_SCHEDULE:
 	case R_BENCH:
@@ -851,11 +856,12 @@ bench_data(struct MHD_Connection *c, struct req *r, const char *data, size_t *le
 	    (json_int_t)r->sink_bytes, "sha256", hex));
 }
 
-/* The schedule of the room the box was enrolled for. */
+/* The schedule of the room the box was enrolled for. Which version each
+ * box fetched is noted, for `notewell preflight`. */
 static struct reply
 h_schedule(struct srv *s, struct req *r)
 {
-	char room[256];
+	char room[256], sha[SYNCPROTO_SHA_HEX + 1];
 	json_t *j;
 
 	if (schedout_device_room(s->st, r->box, room, sizeof room) != 0)
@@ -863,7 +869,31 @@ h_schedule(struct srv *s, struct req *r)
 	if (!(j = schedout_room(s->st, room)))
 		return (struct reply){ MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    json_pack("{s:s}", "error", "cannot read the agenda") };
+	if (schedout_sha256(j, sha) == 0)
+		opsstore_note_schedule(s->st, r->box, sha,
+		    (int)json_array_size(json_object_get(j, "sessions")), now_ns());
 	return (struct reply){ MHD_HTTP_OK, j };
+}
+
+static struct reply
+h_heartbeat(struct srv *s, struct req *r)
+{
+	char err[256];
+	json_t *hb = NULL;
+	int64_t now = now_ns();
+
+	if (opsstore_heartbeat_parse(r->body, r->len, r->box, &hb, err, sizeof err) != 0) {
+		log_warnx("box %s: heartbeat refused: %s", r->box, err);
+		return fail(MHD_HTTP_BAD_REQUEST, "%s", err);
+	}
+	/* The offset from the request's own clock header, stamped at sending. */
+	if (opsstore_put_heartbeat(s->st, r->box, hb, now, r->box_now.wall_ns - now,
+	    r->addr) < 0) {
+		json_decref(hb);
+		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	}
+	json_decref(hb);
+	return ok(json_pack("{s:b}", "ok", 1));
 }
 
 /* ---- the access handler ---- */
@@ -941,7 +971,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		    r->box);
 		return unauthorized(s, c);
 	}
-	if (syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr) != 0) {
+	if ((r->route == R_HEARTBEAT ? opsstore_check_hb_seq(s->st, r->box, r->seq) :
+	    syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr)) != 0) {
 		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
 		    r->addr, r->box, r->seq);
 		return unauthorized(s, c);
@@ -954,6 +985,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	case R_REC_FINISH: rep = h_rec_finish(s, r); break;
 	case R_MANIFEST: rep = h_manifest(s, r); break;
 	case R_SCHEDULE: rep = h_schedule(s, r); break;
+	case R_HEARTBEAT: rep = h_heartbeat(s, r); break;
 	default: return unauthorized(s, c);
 	}
 	return send_json(c, rep.status, rep.json);
