@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,8 @@
 
 #include "log.h"
 #include "minisign.h"
+#include "opsalert.h"
+#include "opsboard.h"
 #include "opsstore.h"
 #include "recv_parse.h"
 #include "syncproto.h"
@@ -1025,12 +1028,33 @@ receive_defaults(struct receive_opts *o)
 	o->per_ip = 8;
 	o->timeout_s = 60;
 	o->bench_sink = 0;
+	o->alert_cmd = NULL;
+	o->alert_interval_s = 300;
+}
+
+/* Once a second in the main thread, on its own store connection (the
+ * request thread has the other): rooms that went missing are noticed
+ * without any request arriving. */
+static void
+alert_tick(struct store *st, const struct receive_opts *o)
+{
+	struct opsboard b;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;	/* alert commands that finished */
+	if (opsboard_build(st, now_ns(), &b) < 0)
+		return;
+	opsalert_check(st, &b, (int64_t)o->alert_interval_s * 1000000000, opsalert_spawn,
+	    (void *)o->alert_cmd);
+	opsboard_free(&b);
 }
 
 int
 receive_run(struct store *st, const struct receive_opts *o)
 {
 	struct srv s;
+	struct store ast = { 0 };
+	struct timespec tick = { 1, 0 };
 	struct MHD_Daemon *d = NULL;
 	struct sockaddr_in sa;
 	uint8_t *cert = NULL, *key = NULL;
@@ -1087,13 +1111,21 @@ receive_run(struct store *st, const struct receive_opts *o)
 	printf("listening on https://%s:%d (TLS key pin sha256//%s)\n", o->addr, o->port, pin);
 	fflush(stdout);
 	log_info("serving on %s:%d", o->addr, o->port);
-	while (sigwait(&set, &sig) != 0)
-		;
+	if (o->alert_cmd && (rc = store_open(&ast, st->dir)) < 0)
+		goto out;
+	for (;;) {
+		if ((sig = sigtimedwait(&set, NULL, &tick)) > 0)
+			break;
+		if (o->alert_cmd)
+			alert_tick(&ast, o);
+	}
 	log_info("signal %d: stopping", sig);
 	rc = 0;
 out:
 	if (d)
 		MHD_stop_daemon(d);
+	if (ast.db)
+		store_close(&ast);
 	if (key) {
 		sodium_memzero(key, len);
 		free(key);
