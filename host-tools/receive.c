@@ -33,6 +33,8 @@
 #include "minisign.h"
 #include "opsalert.h"
 #include "opsboard.h"
+#include "opspage.h"
+#include "opsstore.h"
 #include "opsstore.h"
 #include "recv_parse.h"
 #include "syncproto.h"
@@ -53,6 +55,7 @@ enum route {
 	R_SCHEDULE,	/* GET  /v1/schedule: the box's room's sessions */
 	R_HEARTBEAT,	/* POST /v1/heartbeat: the box's status (own sequence) */
 	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
+	R_STATUS,	/* GET  /status: the board for operators (basic auth) */
 };
 
 /* Addresses that keep failing authentication are turned away for a while
@@ -170,9 +173,9 @@ on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 	return t && t->blocked_until > time(NULL) ? MHD_NO : MHD_YES;
 }
 
-/* The one answer to anything not signed by an enrolled box. */
-static enum MHD_Result
-unauthorized(struct srv *s, struct MHD_Connection *c)
+/* Counts a refusal against the client's address. */
+static void
+note_refusal(struct srv *s, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -191,6 +194,13 @@ unauthorized(struct srv *s, struct MHD_Connection *c)
 		log_warnx("too many unauthenticated requests from one address; refusing it "
 		    "for %d s", THROTTLE_BLOCK_S);
 	}
+}
+
+/* The one answer to anything not signed by an enrolled box. */
+static enum MHD_Result
+unauthorized(struct srv *s, struct MHD_Connection *c)
+{
+	note_refusal(s, c);
 	return send_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"));
 }
 
@@ -284,6 +294,7 @@ route_max(enum route r)
 	case R_REC_STATUS:
 	case R_SCHEDULE:
 	case R_BENCH:
+	case R_STATUS:
 	case R_NONE: return 0;
 	}
 	return 0;
@@ -899,6 +910,68 @@ h_heartbeat(struct srv *s, struct req *r)
 	return ok(json_pack("{s:b}", "ok", 1));
 }
 
+/* ---- the status page ---- */
+
+#define STATUS_REFRESH_S 10
+
+static enum MHD_Result
+send_page(struct MHD_Connection *c, unsigned status, char *html, int challenge)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(html), html, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(html);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* Nothing on the page may come from anywhere: no scripts, no fetches;
+	 * inline style and the inline SVG only. */
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	ret = challenge ? MHD_queue_basic_auth_fail_response(c, "notewell operators", r) :
+	    MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Operators only (notewell operator add); anyone else learns nothing. */
+static enum MHD_Result
+status_page(struct srv *s, struct MHD_Connection *c, const char *addr)
+{
+	struct opsboard b;
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
+	char *html;
+	int rc = opsstore_operator_check(s->st, user, pass);
+
+	if (rc != 0) {
+		log_warnx("status page: %s from %s", user ? "wrong operator credentials" :
+		    "no credentials", addr);
+		note_refusal(s, c);
+	}
+	if (pass) {
+		sodium_memzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	if (rc != 0) {
+		html = strdup("<!DOCTYPE html><title>401</title><p>unauthorized</p>\n");
+		return html ? send_page(c, MHD_HTTP_UNAUTHORIZED, html, 1) : MHD_NO;
+	}
+	if (opsboard_build(s->st, now_ns(), &b) < 0)
+		return send_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    json_pack("{s:s}", "error", "store error"));
+	html = opspage_html(&b, STATUS_REFRESH_S);
+	opsboard_free(&b);
+	return html ? send_page(c, MHD_HTTP_OK, html, 0) : MHD_NO;
+}
+
 /* ---- the access handler ---- */
 
 static enum MHD_Result
@@ -921,6 +994,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		crypto_hash_sha256_init(&r->h);
 		r->sink_fd = -1;
 		r->route = route_of(method, url, r);
+		log_debug("request %s %s from %s", method, url, r->addr);
+		if (strcmp(method, "GET") == 0 && strcmp(url, "/status") == 0) {
+			r->route = R_STATUS;
+			return status_page(s, c, r->addr);
+		}
 		if (s->bench_sink && strcmp(method, "PUT") == 0 && strcmp(url, "/bench/sink") == 0)
 			return bench_start(s, r);
 		r->max = route_max(r->route);
