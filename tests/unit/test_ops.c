@@ -21,6 +21,7 @@
 #include "opsboard.h"
 #include "opsstore.h"
 #include "preflight.h"
+#include "progress.h"
 #include "schedout.h"
 #include "store.h"
 
@@ -439,6 +440,46 @@ test_operators(void **state)
 	assert_int_equal(opsstore_operator_remove(&f->st, "alice"), -ENOENT);
 }
 
+static void
+read_all(FILE *f, char *buf, size_t len)
+{
+	size_t n;
+
+	fflush(f);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+}
+
+static void
+test_progress(void **state)
+{
+	struct progress p;
+	char buf[4096];
+	FILE *f = tmpfile();
+
+	(void)state;
+	assert_non_null(f);
+	/* A file is not a terminal: nothing at all. */
+	progress_start(&p, f, "publish", 3);
+	progress_set(&p, 1);
+	progress_end(&p);
+	read_all(f, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	/* On a terminal: a bar redrawn in place, the last state shown, the
+	 * line cleared at the end. */
+	progress_start_as(&p, f, "publish", 3, 1);
+	for (int i = 1; i <= 3; i++)
+		progress_set(&p, (uint64_t)i);
+	progress_end(&p);
+	read_all(f, buf, sizeof buf);
+	assert_non_null(strstr(buf, "\rpublish      [.........................."));
+	assert_non_null(strstr(buf, "[##############################] 3/3 100%"));
+	assert_non_null(strstr(buf, "\r\033[K"));
+	assert_null(strchr(buf, '\n'));
+	fclose(f);
+}
+
 int
 main(void)
 {
@@ -448,6 +489,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_preflight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heartbeat_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
+		cmocka_unit_test(test_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
