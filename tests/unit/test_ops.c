@@ -5,6 +5,7 @@
  * reason a room is not), heartbeat bodies (built by the box's code, checked
  * by the host's).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -421,6 +422,51 @@ test_heartbeat_refused(void **state)
 	assert_int_equal(opsstore_check_hb_seq(&f->st, "aaaa000000000001", 6), 0);
 }
 
+/* Every file in tests/bad/heartbeat is refused (as box "b"), and the good
+ * heartbeat they were made from is accepted, so each file fails for its
+ * own reason. */
+static void
+test_heartbeat_bad_files(void **state)
+{
+	static const char good[] = "{\"alarms\":[],\"backlog\":{\"bytes\":0,\"oldest_age_s\":0,"
+	    "\"records\":0},\"box\":\"b\",\"clock\":{\"boot\":\"x\",\"mono_ns\":1,\"synced\":true,"
+	    "\"wall_ns\":1},\"disk_free_bytes\":1,\"disk_reserve_mb\":200,\"format\":"
+	    "\"notewell-heartbeat-1\",\"heartbeat_s\":1,\"level\":{\"peak_dbfs\":-1.0,"
+	    "\"rms_dbfs\":-2.0},\"opus_bitrate\":32000,\"postroll_s\":60,\"preroll_s\":60,"
+	    "\"room\":\"R\",\"scanner_present\":true,\"scanners\":1,\"scans_session\":0,"
+	    "\"session\":null,\"silence_dbfs\":-50,\"state\":\"idle\",\"sync_state\":\"idle\","
+	    "\"uptime_s\":2,\"version\":\"0.9.0\"}";
+	DIR *d = opendir("tests/bad/heartbeat");
+	struct dirent *de;
+	json_t *out = NULL;
+	char err[256], path[512], buf[16384];
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(opsstore_heartbeat_parse(good, strlen(good), "b", &out, err,
+	    sizeof err), 0);
+	json_decref(out);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		FILE *f;
+		size_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "tests/bad/heartbeat/%s", de->d_name);
+		assert_non_null(f = fopen(path, "r"));
+		len = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		out = NULL;
+		if (opsstore_heartbeat_parse(buf, len, "b", &out, err, sizeof err) != -EBADMSG)
+			fail_msg("%s was accepted", path);
+		assert_null(out);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 15);
+}
+
 static void
 test_operators(void **state)
 {
@@ -490,6 +536,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_heartbeat_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
 		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_heartbeat_bad_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
