@@ -9,9 +9,11 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "version.h"
 #include "recording.h"
 #include "schedule.h"
 #include "sync.h"
@@ -108,7 +110,16 @@ cmd_status(struct daemon *d)
 	    "time", when,
 	    "uptime_s", (json_int_t)((now.mono_ns - d->started_mono_ns) / 1000000000));
 	if (o) {
+		struct statvfs v;
+
 		recording_status(d, o);
+		json_object_set_new(o, "version", json_string(NOTEWELL_VERSION));
+		json_object_set_new(o, "clock", json_pack("{s:s, s:I, s:I, s:b}", "boot",
+		    now.boot_id, "mono_ns", (json_int_t)now.mono_ns, "wall_ns",
+		    (json_int_t)now.wall_ns, "synced", now.synced));
+		if (statvfs(d->dir, &v) == 0)
+			json_object_set_new(o, "disk_free_bytes",
+			    json_integer((json_int_t)((uint64_t)v.f_bavail * v.f_frsize)));
 		json_object_set_new(o, "sync", sync_status_json(d->sync, d->journal, d->dir, &now));
 	}
 	return o;

@@ -25,6 +25,7 @@
 
 #include <sodium.h>
 
+#include "heartbeat.h"
 #include "journal.h"
 #include "log.h"
 #include "sync_http.h"
@@ -1021,6 +1022,7 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
     const struct minisign_key *key)
 {
 	struct syncw *w = calloc(1, sizeof *w);
+	struct heartbeat *hb = NULL;
 	char err[512], path[4200];
 	int lock = -1, rc = 1;
 
@@ -1060,6 +1062,10 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		goto out;
 	load_host(w);
+	/* Heartbeats on their own thread and connection: see heartbeat.h. */
+	if ((rc = heartbeat_start(&hb, cfg, dir, w->box, key, cfg->clock_synced)) < 0)
+		log_warnx("sync: no heartbeats: %s", strerror(-rc));
+	rc = 1;
 	for (;;) {
 		enum cycle c = cycle(w);
 		int64_t delay;
@@ -1085,6 +1091,7 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
 	}
 	rc = 0;
 out:
+	heartbeat_stop(hb);
 	http_drop(w);
 	journal_close(w->j);
 	if (lock >= 0)

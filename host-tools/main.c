@@ -17,6 +17,7 @@
 #include "import.h"
 #include "log.h"
 #include "minisign.h"
+#include "opscmd.h"
 #include "privacy.h"
 #include "publish.h"
 #include "redact.h"
@@ -85,6 +86,32 @@ cmd_later(struct ctx *c, int argc, char **argv)
 	}
 	fprintf(stderr, "notewell: %s: not implemented yet\n", argv[0]);
 	return 2;
+}
+
+/* Operations live in opscmd.c; like sync commands they need the store. */
+static int
+cmd_ops(struct ctx *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct store *, int, char **);
+	} t[] = {
+		{ "status", opscmd_status }, { "preflight", opscmd_preflight },
+		{ "operator", opscmd_operator },
+	};
+	int rc;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (strcmp(t[i].name, argv[0]) != 0)
+			continue;
+		/* Arguments are checked before the store is opened (or created). */
+		if ((rc = t[i].fn(NULL, argc, argv)) != 0 || want_help(argc, argv))
+			return rc;
+		if (open_store(c) < 0)
+			return 1;
+		return t[i].fn(&c->st, argc, argv);
+	}
+	return cmd_later(c, argc, argv);
 }
 
 /* Enrollment and sync live in synccmd.c; they all need the store open. */
@@ -437,9 +464,14 @@ static const struct cmd main_cmds[] = {
 	    "print a one-time setup QR code for a room's box" },
 	{ "devices", cmd_sync, "", "list enrolled boxes" },
 	{ "revoke", cmd_sync, "BOX", "make the host refuse a box from now on" },
-	{ "serve", cmd_sync, "[--listen ADDR:PORT]", "receive what the boxes push (HTTPS)" },
-	{ "status", cmd_later, "", "what the store holds" },
-	{ "preflight", cmd_later, "", "check the boxes before the meeting" },
+	{ "serve", cmd_sync, "[--listen ADDR:PORT] [--alert-cmd CMD] [--alert-interval S]",
+	    "receive what the boxes push (HTTPS); the /status page; alerts" },
+	{ "status", cmd_ops, "[--json] [--watch [--interval S]]",
+	    "one line per room: box, state, session, level, people, backlog, alarms" },
+	{ "preflight", cmd_ops, "[--max-offset-ms MS] [--json]",
+	    "check every room's box before the meeting; fails naming each problem" },
+	{ "operator", cmd_ops, "add NAME | remove NAME | list",
+	    "who may read the status page (add prints a secret once)" },
 	{ "import", cmd_import, "agenda|registrations|remote FILE",
 	    "import the agenda, registrations or remote attendance" },
 	{ "publish", cmd_publish, "--out DIR [--min-group N] [--base-url URL]\n"

@@ -8,6 +8,7 @@
  * swapped in with one renameat2(RENAME_EXCHANGE) (or rename when DIR is
  * new), so readers see the old tree or the new one, never a mix.
  */
+#include "progress.h"
 #include "publish.h"
 
 #include <errno.h>
@@ -726,6 +727,7 @@ publish_run(struct store *st, const struct minisign_key *key,
     const struct publish_opts *o)
 {
 	struct pub p;
+	struct progress bar;
 	char tc[256], rel[PATH_MAX], pk[128];
 	int i, rc, exists, dfd;
 
@@ -753,8 +755,12 @@ publish_run(struct store *st, const struct minisign_key *key,
 	if (rc < 0)
 		goto out;
 	pub_mkdir(&p, "datatracker");
-	for (i = 0; i < p.ns && !p.rc; i++)
+	progress_start(&bar, stderr, "publish", (uint64_t)p.ns);
+	for (i = 0; i < p.ns && !p.rc; i++) {
 		pub_session(&p, &p.s[i]);
+		progress_set(&bar, (uint64_t)i + 1);
+	}
+	progress_end(&bar);
 	site_index(&p);
 	site_attendees(&p);
 	site_notices(&p);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,11 @@
 
 #include "log.h"
 #include "minisign.h"
+#include "opsalert.h"
+#include "opsboard.h"
+#include "opspage.h"
+#include "opsstore.h"
+#include "opsstore.h"
 #include "recv_parse.h"
 #include "syncproto.h"
 #include "syncstore.h"
@@ -51,7 +57,9 @@ enum route {
 	R_SCHEDULE,	/* GET  /v1/schedule: the box's room's sessions */
 	R_NOTICES,	/* GET  /v1/notices: versions the host pushes */
 	R_NOTICE,	/* GET  /v1/notices/ID/VERSION: one of them */
+	R_HEARTBEAT,	/* POST /v1/heartbeat: the box's status (own sequence) */
 	R_BENCH,	/* PUT  /bench/sink (serve --bench-sink only) */
+	R_STATUS,	/* GET  /status: the board for operators (basic auth) */
 };
 
 /* Addresses that keep failing authentication are turned away for a while
@@ -170,9 +178,9 @@ on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 	return t && t->blocked_until > time(NULL) ? MHD_NO : MHD_YES;
 }
 
-/* The one answer to anything not signed by an enrolled box. */
-static enum MHD_Result
-unauthorized(struct srv *s, struct MHD_Connection *c)
+/* Counts a refusal against the client's address. */
+static void
+note_refusal(struct srv *s, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -191,6 +199,13 @@ unauthorized(struct srv *s, struct MHD_Connection *c)
 		log_warnx("too many unauthenticated requests from one address; refusing it "
 		    "for %d s", THROTTLE_BLOCK_S);
 	}
+}
+
+/* The one answer to anything not signed by an enrolled box. */
+static enum MHD_Result
+unauthorized(struct srv *s, struct MHD_Connection *c)
+{
+	note_refusal(s, c);
 	return send_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"));
 }
 
@@ -283,6 +298,8 @@ route_of(const char *method, const char *url, struct req *r)
 		return R_NOTICES;
 	if (strcmp(method, "GET") == 0 && notice_route(url, r) == 0)
 		return R_NOTICE;
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/heartbeat") == 0)
+		return R_HEARTBEAT;
 	if (strncmp(url, rec, sizeof rec - 1) != 0)
 		return R_NONE;
 	p = url + sizeof rec - 1;
@@ -312,11 +329,13 @@ route_max(enum route r)
 	case R_MANIFEST: return RECV_MAX_MANIFEST_BODY + 4096;
 	case R_REC_DATA: return MAX_CHUNK_BODY;
 	case R_REC_FINISH: return RECV_MAX_FINISH_BODY;
+	case R_HEARTBEAT: return OPSSTORE_HEARTBEAT_MAX;
 	case R_REC_STATUS:
 	case R_SCHEDULE:
 	case R_NOTICES:
 	case R_NOTICE:
 	case R_BENCH:
+	case R_STATUS:
 	case R_NONE: return 0;
 	}
 	return 0;
@@ -892,11 +911,12 @@ bench_data(struct MHD_Connection *c, struct req *r, const char *data, size_t *le
 	    (json_int_t)r->sink_bytes, "sha256", hex));
 }
 
-/* The schedule of the room the box was enrolled for. */
+/* The schedule of the room the box was enrolled for. Which version each
+ * box fetched is noted, for `notewell preflight`. */
 static struct reply
 h_schedule(struct srv *s, struct req *r)
 {
-	char room[256];
+	char room[256], sha[SYNCPROTO_SHA_HEX + 1];
 	json_t *j;
 
 	if (schedout_device_room(s->st, r->box, room, sizeof room) != 0)
@@ -904,6 +924,9 @@ h_schedule(struct srv *s, struct req *r)
 	if (!(j = schedout_room(s->st, room)))
 		return (struct reply){ MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    json_pack("{s:s}", "error", "cannot read the agenda") };
+	if (schedout_sha256(j, sha) == 0)
+		opsstore_note_schedule(s->st, r->box, sha,
+		    (int)json_array_size(json_object_get(j, "sessions")), now_ns());
 	return (struct reply){ MHD_HTTP_OK, j };
 }
 
@@ -923,6 +946,89 @@ h_notices(struct srv *s, struct req *r)
 		return (struct reply){ MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    json_pack("{s:s}", "error", "cannot read the notices") };
 	return (struct reply){ MHD_HTTP_OK, j };
+}
+
+static struct reply
+h_heartbeat(struct srv *s, struct req *r)
+{
+	char err[256];
+	json_t *hb = NULL;
+	int64_t now = now_ns();
+
+	if (opsstore_heartbeat_parse(r->body, r->len, r->box, &hb, err, sizeof err) != 0) {
+		log_warnx("box %s: heartbeat refused: %s", r->box, err);
+		return fail(MHD_HTTP_BAD_REQUEST, "%s", err);
+	}
+	/* The offset from the request's own clock header, stamped at sending. */
+	if (opsstore_put_heartbeat(s->st, r->box, hb, now, r->box_now.wall_ns - now,
+	    r->addr) < 0) {
+		json_decref(hb);
+		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	}
+	json_decref(hb);
+	return ok(json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- the status page ---- */
+
+#define STATUS_REFRESH_S 10
+
+static enum MHD_Result
+send_page(struct MHD_Connection *c, unsigned status, char *html, int challenge)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(html), html, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(html);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* Nothing on the page may come from anywhere: no scripts, no fetches;
+	 * inline style and the inline SVG only. */
+	MHD_add_response_header(r, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	ret = challenge ? MHD_queue_basic_auth_fail_response(c, "notewell operators", r) :
+	    MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Operators only (notewell operator add); anyone else learns nothing. */
+static enum MHD_Result
+status_page(struct srv *s, struct MHD_Connection *c, const char *addr)
+{
+	struct opsboard b;
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
+	char *html;
+	int rc = opsstore_operator_check(s->st, user, pass);
+
+	if (rc != 0) {
+		log_warnx("status page: %s from %s", user ? "wrong operator credentials" :
+		    "no credentials", addr);
+		note_refusal(s, c);
+	}
+	if (pass) {
+		sodium_memzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	if (rc != 0) {
+		html = strdup("<!DOCTYPE html><title>401</title><p>unauthorized</p>\n");
+		return html ? send_page(c, MHD_HTTP_UNAUTHORIZED, html, 1) : MHD_NO;
+	}
+	if (opsboard_build(s->st, now_ns(), &b) < 0)
+		return send_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    json_pack("{s:s}", "error", "store error"));
+	html = opspage_html(&b, STATUS_REFRESH_S);
+	opsboard_free(&b);
+	return html ? send_page(c, MHD_HTTP_OK, html, 0) : MHD_NO;
 }
 
 /* ---- the access handler ---- */
@@ -947,6 +1053,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		crypto_hash_sha256_init(&r->h);
 		r->sink_fd = -1;
 		r->route = route_of(method, url, r);
+		log_debug("request %s %s from %s", method, url, r->addr);
+		if (strcmp(method, "GET") == 0 && strcmp(url, "/status") == 0) {
+			r->route = R_STATUS;
+			return status_page(s, c, r->addr);
+		}
 		if (s->bench_sink && strcmp(method, "PUT") == 0 && strcmp(url, "/bench/sink") == 0)
 			return bench_start(s, r);
 		r->max = route_max(r->route);
@@ -1000,7 +1111,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		    r->box);
 		return unauthorized(s, c);
 	}
-	if (syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr) != 0) {
+	if ((r->route == R_HEARTBEAT ? opsstore_check_hb_seq(s->st, r->box, r->seq) :
+	    syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr)) != 0) {
 		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
 		    r->addr, r->box, r->seq);
 		return unauthorized(s, c);
@@ -1015,6 +1127,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	case R_SCHEDULE: rep = h_schedule(s, r); break;
 	case R_NOTICES:
 	case R_NOTICE: rep = h_notices(s, r); break;
+	case R_HEARTBEAT: rep = h_heartbeat(s, r); break;
 	default: return unauthorized(s, c);
 	}
 	return send_json(c, rep.status, rep.json);
@@ -1054,12 +1167,33 @@ receive_defaults(struct receive_opts *o)
 	o->per_ip = 8;
 	o->timeout_s = 60;
 	o->bench_sink = 0;
+	o->alert_cmd = NULL;
+	o->alert_interval_s = 300;
+}
+
+/* Once a second in the main thread, on its own store connection (the
+ * request thread has the other): rooms that went missing are noticed
+ * without any request arriving. */
+static void
+alert_tick(struct store *st, const struct receive_opts *o)
+{
+	struct opsboard b;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;	/* alert commands that finished */
+	if (opsboard_build(st, now_ns(), &b) < 0)
+		return;
+	opsalert_check(st, &b, (int64_t)o->alert_interval_s * 1000000000, opsalert_spawn,
+	    (void *)o->alert_cmd);
+	opsboard_free(&b);
 }
 
 int
 receive_run(struct store *st, const struct receive_opts *o)
 {
 	struct srv s;
+	struct store ast = { 0 };
+	struct timespec tick = { 1, 0 };
 	struct MHD_Daemon *d = NULL;
 	struct sockaddr_in sa;
 	uint8_t *cert = NULL, *key = NULL;
@@ -1116,13 +1250,21 @@ receive_run(struct store *st, const struct receive_opts *o)
 	printf("listening on https://%s:%d (TLS key pin sha256//%s)\n", o->addr, o->port, pin);
 	fflush(stdout);
 	log_info("serving on %s:%d", o->addr, o->port);
-	while (sigwait(&set, &sig) != 0)
-		;
+	if (o->alert_cmd && (rc = store_open(&ast, st->dir)) < 0)
+		goto out;
+	for (;;) {
+		if ((sig = sigtimedwait(&set, NULL, &tick)) > 0)
+			break;
+		if (o->alert_cmd)
+			alert_tick(&ast, o);
+	}
 	log_info("signal %d: stopping", sig);
 	rc = 0;
 out:
 	if (d)
 		MHD_stop_daemon(d);
+	if (ast.db)
+		store_close(&ast);
 	if (key) {
 		sodium_memzero(key, len);
 		free(key);

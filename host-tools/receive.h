@@ -21,6 +21,10 @@ struct receive_opts {
 	 * PUT /bench/sink that writes the body to DIR/incoming/bench.sink and
 	 * fsyncs it, the baseline curl is timed against. Off unless asked. */
 	int bench_sink;
+	/* Alerts (opsalert.h): the command, NULL for none, and the shortest
+	 * time between two alerts of one kind for one room and alarm. */
+	const char *alert_cmd;
+	int alert_interval_s;
 };
 
 /* Fills the defaults. */

@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nwtime.h"
+#include "syncproto.h"
 
 static int
 add_session(const struct store_session *s, void *arg)
@@ -46,4 +48,16 @@ schedout_device_room(struct store *st, const char *device_id, char *room, size_t
 	}
 	sqlite3_finalize(q);
 	return rc;
+}
+
+int
+schedout_sha256(const json_t *j, char hex[65])
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (!text)
+		return -ENOMEM;
+	syncproto_sha256_hex(text, strlen(text), hex);
+	free(text);
+	return 0;
 }

@@ -12,6 +12,8 @@
 
 /* New reference, or NULL (out of memory or store error). */
 json_t *schedout_room(struct store *, const char *room);
+/* SHA-256 (hex) of a schedule as it is sent: compact, sorted keys. */
+int schedout_sha256(const json_t *schedule, char hex[65]);
 /* The room of an enrolled box, or -ENOENT. */
 int schedout_device_room(struct store *, const char *device_id, char *room, size_t len);
 

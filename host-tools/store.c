@@ -105,6 +105,24 @@ static const char *const store_migrations[] = {
 	"  notice BLOB NOT NULL, notice_sha256 TEXT NOT NULL,"
 	"  statement_name TEXT NOT NULL, statement BLOB NOT NULL,"
 	"  added_at INTEGER NOT NULL, PRIMARY KEY (id, version));",
+	/* 4: operations (host-tools/opsstore.c).  Heartbeats have their own
+	 * request sequence (hb_seq) so they never race data requests; levels
+	 * keep a short history per box for the status page; ops_alerts is what
+	 * the alert command was last told, so a restart does not tell it again. */
+	"CREATE TABLE box_status(device_id TEXT PRIMARY KEY,"
+	"  hb_seq INTEGER NOT NULL DEFAULT 0, received_ns INTEGER, body TEXT,"
+	"  clock_offset_ns INTEGER, addr TEXT);"
+	"CREATE TABLE box_levels(device_id TEXT NOT NULL, at_ns INTEGER NOT NULL,"
+	"  rms_dbfs REAL NOT NULL, peak_dbfs REAL NOT NULL, state TEXT NOT NULL,"
+	"  PRIMARY KEY (device_id, at_ns));"
+	"CREATE TABLE box_schedule(device_id TEXT PRIMARY KEY,"
+	"  fetched_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+	"  sessions INTEGER NOT NULL);"
+	"CREATE TABLE ops_alerts(room TEXT NOT NULL, alarm TEXT NOT NULL,"
+	"  notified INTEGER NOT NULL, last_enter_ns INTEGER, last_leave_ns INTEGER,"
+	"  PRIMARY KEY (room, alarm));"
+	"CREATE TABLE operators(name TEXT PRIMARY KEY, secret_sha256 BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 #define STORE_NMIG ((int)(sizeof store_migrations / sizeof store_migrations[0]))

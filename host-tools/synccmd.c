@@ -251,18 +251,28 @@ synccmd_serve(struct store *st, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "bench-sink", no_argument, NULL, 'B' },
+		{ "alert-cmd", required_argument, NULL, 'a' },
+		{ "alert-interval", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char args[] = "[--listen ADDR:PORT] [--bench-sink]";
+	static const char args[] = "[--listen ADDR:PORT] [--alert-cmd CMD] "
+	    "[--alert-interval S] [--bench-sink]";
 	struct receive_opts o;
 	char addr[64] = "0.0.0.0", url[SYNCPROTO_URL_MAX + 1];
 	int ch, port = 0;
+	char *end;
 
 	receive_defaults(&o);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "l:Bh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:Ba:I:h", lo, NULL)) != -1) {
 		switch (ch) {
+		case 'a': o.alert_cmd = *optarg ? optarg : NULL; break;
+		case 'I':
+			o.alert_interval_s = (int)strtol(optarg, &end, 10);
+			if (*end || o.alert_interval_s < 1 || o.alert_interval_s > 86400)
+				return usage("serve", args);
+			break;
 		case 'B': o.bench_sink = 1; break;
 		case 'l':
 			if (parse_listen(optarg, addr, sizeof addr, &port) != 0)

@@ -3,6 +3,7 @@
  * Every problem is reported (not just the first) so an operator sees the
  * whole extent of a change.
  */
+#include "progress.h"
 #include "publish.h"
 
 #include <errno.h>
@@ -171,6 +172,7 @@ int
 publish_verify(const char *dir, const struct minisign_key *pub)
 {
 	struct pub_verify v;
+	struct progress bar;
 	char sub[PATH_MAX];
 	int rc, i, j, n;
 
@@ -181,13 +183,16 @@ publish_verify(const char *dir, const struct minisign_key *pub)
 	if (rc < 0 && v.bad == 0)
 		goto out;
 	/* Every session manifest named in the top one is checked too. */
+	progress_start(&bar, stderr, "verify", (uint64_t)v.nlisted);
 	for (i = 0; i < v.nlisted; i++) {
 		n = (int)strlen(v.listed[i]);
 		if (n > 13 && strcmp(v.listed[i] + n - 13, "/manifest.txt") == 0) {
 			snprintf(sub, sizeof sub, "%.*s", n - 13, v.listed[i]);
 			pub_check_manifest(&v, sub, 0);
 		}
+		progress_set(&bar, (uint64_t)i + 1);
 	}
+	progress_end(&bar);
 	/* Nothing may be added to the tree either. */
 	if ((rc = pub_walk(&v, "")) < 0) {
 		log_warnx("verify: %s: %s", dir, strerror(-rc));
