@@ -11,6 +11,8 @@
 
 #include "store.h"
 
+struct privdrop;
+
 struct receive_opts {
 	const char *addr;	/* IPv4 address to listen on */
 	int port;
@@ -21,6 +23,9 @@ struct receive_opts {
 	 * PUT /bench/sink that writes the body to DIR/incoming/bench.sink and
 	 * fsyncs it, the baseline curl is timed against. Off unless asked. */
 	int bench_sink;
+	/* Become this user once the port is bound and the TLS key read
+	 * (privdrop.h); NULL or inactive: stay who we are. */
+	const struct privdrop *drop;
 };
 
 /* Fills the defaults. */
