@@ -36,10 +36,17 @@ EOC
 # The kernel's Landlock ABI version (0: none).
 LL_ABI=$(python3 -c 'import ctypes; l = ctypes.CDLL(None); print(max(0, l.syscall(444, None, 0, 1)))')
 # in_proc PID PATH: creat(PATH) run inside process PID (through gdb), then
-# closed; prints creat's result: a descriptor, or -1 when refused.
+# closed; prints creat's result: a descriptor, or -1 when refused. The path
+# goes into a buffer the process mallocs and frees: a string literal in a
+# gdb call would be malloc'd in the process and never freed (a "leak" in
+# the san stage).
 in_proc() {
-	gdb -p "$1" -batch -nx -ex "set \$fd = (int)creat(\"$2\", 0644)" \
-		-ex 'print $fd' -ex 'call (int)close($fd)' 2>/dev/null | sed -n 's/^\$1 = //p'
+	n=$((${#2} + 1))
+	gdb -p "$1" -batch -nx -ex "set \$p = (char *)malloc($n)" \
+		-ex "set {char[$n]}\$p = \"$2\"" \
+		-ex 'set $fd = (int)creat($p, 0644)' -ex 'print $fd' \
+		-ex 'call (void)free($p)' -ex 'call (int)close($fd)' 2>/dev/null |
+		sed -n 's/^\$1 = //p'
 }
 # ll_check WHO PID: PID writes in the data folder, not in PROBE (mode 777,
 # so only Landlock can refuse it); one TAP line each, or SKIPs.
