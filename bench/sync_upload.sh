@@ -23,7 +23,10 @@ now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 "$BIN/notewell" --store "$W/host" init --url "https://127.0.0.1:$PORT" >/dev/null 2>&1
-"$BIN/notewell" --store "$W/host" serve --listen "127.0.0.1:$PORT" --bench-sink >"$W/serve.log" 2>&1 &
+# serve refuses to run as root: as root, it becomes nobody once listening,
+# which must reach the store.
+SERVE_AS=; if [ "$(id -u)" = 0 ]; then SERVE_AS="--user nobody"; chmod 755 "$W"; fi
+"$BIN/notewell" --store "$W/host" serve --listen "127.0.0.1:$PORT" --bench-sink $SERVE_AS >"$W/serve.log" 2>&1 &
 PIDS="$PIDS $!"
 printf 'heartbeat_s = 3600\nsync_chunk_kb = %s\nretention_free_mb = 0\n' "$CHUNK" >"$W/box.conf"
 "$BIN/notewelld" --board sim --data "$W/box" --config "$W/box.conf" >"$W/box.log" 2>&1 &

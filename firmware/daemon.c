@@ -15,6 +15,7 @@
 #include "log.h"
 #include "version.h"
 #include "recording.h"
+#include "sandbox.h"
 #include "schedule.h"
 #include "sync.h"
 
@@ -379,6 +380,14 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 			return rc;
 		}
 		log_info("running as %s (uid %ld)", d->priv.name, (long)d->priv.uid);
+	}
+	/* Whoever we are now, root included, writes stay in the data folder
+	 * (sandbox.h); the sync processes confine themselves the same way. */
+	if ((rc = sandbox_confine(dir)) == -EOPNOTSUPP)
+		log_warnx("no Landlock in this kernel: writes are not confined to %s", dir);
+	else if (rc != 0) {
+		snprintf(err, errlen, "landlock: %s", strerror(-rc));
+		return rc;
 	}
 	if (sync_attach(d->sync, d->loop) != 0)
 		log_warnx("sync: cannot start the worker");

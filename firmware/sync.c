@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "log.h"
 #include "privdrop.h"
+#include "sandbox.h"
 #include "syncproto.h"
 #include "sync_journal.h"
 #include "sync_worker.h"
@@ -170,6 +171,10 @@ sync_start(struct sync **out, const struct config *cfg, const char *dir, char *e
 		 * die_with_parent, because changing ids clears the
 		 * parent-death signal. */
 		if (privdrop_plan(s->cfg.user, &pd) == 0 && privdrop_apply(&pd) != 0)
+			_exit(1);
+		/* And writes only in the data folder, as the daemon (which
+		 * warns when the kernel has no Landlock). */
+		if ((rc = sandbox_confine(s->dir)) != 0 && rc != -EOPNOTSUPP)
 			_exit(1);
 		if (die_with_parent(parent) != 0)
 			_exit(0);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,7 +38,7 @@
 #include "opsboard.h"
 #include "opspage.h"
 #include "opsstore.h"
-#include "opsstore.h"
+#include "privdrop.h"
 #include "recv_parse.h"
 #include "syncproto.h"
 #include "syncstore.h"
@@ -1169,6 +1170,7 @@ receive_defaults(struct receive_opts *o)
 	o->bench_sink = 0;
 	o->alert_cmd = NULL;
 	o->alert_interval_s = 300;
+	o->drop = NULL;
 }
 
 /* Once a second in the main thread, on its own store connection (the
@@ -1188,6 +1190,54 @@ alert_tick(struct store *st, const struct receive_opts *o)
 	opsboard_free(&b);
 }
 
+/*
+ * The listening socket, made here rather than by MHD so that it exists
+ * (on a port root may need) before the privileges go, and MHD's threads
+ * only ever start as the unprivileged user. -errno on failure.
+ */
+static int
+listen_socket(const struct sockaddr_in *sa)
+{
+	int fd, one = 1, rc;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
+	    listen(fd, 64) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/*
+ * What the served user gets: the store (database, incoming and received
+ * files), not what only `init`, `enroll` and `publish` use: the signing
+ * key of the proceedings, the TLS key already in memory, enrollment QR
+ * codes that carry tokens.
+ */
+static int
+drop_privileges(struct store *st, const struct privdrop *p)
+{
+	static const char *const keep[] = { "host.key", "tls", "enroll", NULL };
+	int rc;
+
+	if (!p || !p->active)
+		return 0;
+	if ((rc = privdrop_chown_tree_skip(p, st->dir, keep)) != 0) {
+		log_warnx("serve: cannot hand %s to %s: %s", st->dir, p->name, strerror(-rc));
+		return rc;
+	}
+	if ((rc = privdrop_apply(p)) != 0) {
+		log_warnx("serve: cannot become %s: %s", p->name, strerror(-rc));
+		return rc;
+	}
+	log_info("serve: running as %s (uid %ju)", p->name, (uintmax_t)p->uid);
+	return 0;
+}
+
 int
 receive_run(struct store *st, const struct receive_opts *o)
 {
@@ -1198,9 +1248,9 @@ receive_run(struct store *st, const struct receive_opts *o)
 	struct sockaddr_in sa;
 	uint8_t *cert = NULL, *key = NULL;
 	char path[PATH_MAX], pin[SYNCPROTO_PIN_B64 + 1];
-	size_t len;
+	size_t len = 0;
 	sigset_t set;
-	int sig, rc;
+	int sig, rc, lfd = -1;
 
 	memset(&s, 0, sizeof s);
 	s.st = st;
@@ -1223,6 +1273,13 @@ receive_run(struct store *st, const struct receive_opts *o)
 		log_warnx("serve: %s: %s", path, strerror(-rc));
 		goto out;
 	}
+	if ((lfd = listen_socket(&sa)) < 0) {
+		log_warnx("serve: cannot listen on %s:%d: %s", o->addr, o->port, strerror(-lfd));
+		rc = lfd;
+		goto out;
+	}
+	if ((rc = drop_privileges(st, o->drop)) != 0)
+		goto out;
 	/* Signals are taken with sigwait below, not by handlers. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -1232,7 +1289,7 @@ receive_run(struct store *st, const struct receive_opts *o)
 	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
 	    (uint16_t)o->port, on_accept, &s, on_request, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 	    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conns,
@@ -1246,6 +1303,7 @@ receive_run(struct store *st, const struct receive_opts *o)
 		rc = -EADDRINUSE;
 		goto out;
 	}
+	lfd = -1;	/* MHD's now: it closes it when it stops */
 	/* Tests and operators wait for this line. */
 	printf("listening on https://%s:%d (TLS key pin sha256//%s)\n", o->addr, o->port, pin);
 	fflush(stdout);
@@ -1265,6 +1323,8 @@ out:
 		MHD_stop_daemon(d);
 	if (ast.db)
 		store_close(&ast);
+	if (lfd >= 0)
+		close(lfd);
 	if (key) {
 		sodium_memzero(key, len);
 		free(key);

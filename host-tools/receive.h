@@ -11,6 +11,8 @@
 
 #include "store.h"
 
+struct privdrop;
+
 struct receive_opts {
 	const char *addr;	/* IPv4 address to listen on */
 	int port;
@@ -25,6 +27,9 @@ struct receive_opts {
 	 * time between two alerts of one kind for one room and alarm. */
 	const char *alert_cmd;
 	int alert_interval_s;
+	/* Become this user once the port is bound and the TLS key read
+	 * (privdrop.h); NULL or inactive: stay who we are. */
+	const struct privdrop *drop;
 };
 
 /* Fills the defaults. */

@@ -17,6 +17,7 @@
 #include "enroll.h"
 #include "log.h"
 #include "minisign.h"
+#include "privdrop.h"
 #include "publish.h"
 #include "receive.h"
 #include "syncstore.h"
@@ -34,20 +35,22 @@ synccmd_init(struct store *st, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "url", required_argument, NULL, 'u' },
+		{ "serve-user", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char args[] = "[--url https://HOST:PORT]";
+	static const char args[] = "[--url https://HOST:PORT] [--serve-user NAME]";
 	struct minisign_key key;
 	char err[512], url[SYNCPROTO_URL_MAX + 1], host[256], pin[SYNCPROTO_PIN_B64 + 1];
 	char path[4200], id[17];
-	const char *u = NULL;
+	const char *u = NULL, *su = NULL;
 	int ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "u:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "u:s:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'u': u = optarg; break;
+		case 's': su = optarg; break;
 		case 'h': usage("init", args); return 0;
 		default: return usage("init", args);
 		}
@@ -57,6 +60,12 @@ synccmd_init(struct store *st, int argc, char **argv)
 	if (u && !syncproto_url_ok(u)) {
 		fprintf(stderr, "notewell: init: '%s' is not a usable URL "
 		    "(https://HOST[:PORT], no ';', no trailing '/')\n", u);
+		return 1;
+	}
+	/* Checked against the accounts when serve starts, which may be on
+	 * another machine than the one preparing the store. */
+	if (su && (!su[0] || strlen(su) >= 64 || strchr(su, ':') || strchr(su, '/'))) {
+		fprintf(stderr, "notewell: init: '%s' is not a user name\n", su);
 		return 1;
 	}
 	/* The signing key for published proceedings: kept if already there. */
@@ -79,7 +88,8 @@ synccmd_init(struct store *st, int argc, char **argv)
 		host[sizeof host - 1] = '\0';
 		snprintf(url, sizeof url, "https://%.180s:8443", host);
 	}
-	if (syncstore_setting_set(st, "url", url) < 0)
+	if (syncstore_setting_set(st, "url", url) < 0 ||
+	    (su && syncstore_setting_set(st, "serve_user", su) < 0))
 		return 1;
 	snprintf(path, sizeof path, "%s/" TLSCERT_CERT, st->dir);
 	if ((rc = tlscert_pin_file(path, pin)) < 0) {
@@ -245,27 +255,66 @@ url_port(const char *url)
 	return colon ? atoi(colon + 1) : 443;
 }
 
+/*
+ * Who serve runs as. Root never serves: it must name an unprivileged user
+ * to become (--user, or the serve_user setting `init --serve-user` keeps
+ * in the store), which privdrop
+ * checks exists and is not root. Anyone else serves as themselves.
+ * 0 (p filled, inactive when not root) or -1 after saying why.
+ */
+static int
+serve_user(struct store *st, const char *user, struct privdrop *p)
+{
+	char set[64];
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	if (!user && syncstore_setting_get(st, "serve_user", set, sizeof set) == 0 && set[0])
+		user = set;
+	if (geteuid() != 0) {
+		if (user)
+			log_info("serve: not root, so --user %s changes nothing", user);
+		return 0;
+	}
+	if (!user) {
+		fprintf(stderr, "notewell: serve: refusing to run as root; give --user NAME "
+		    "(an unprivileged account to run as once the port is bound and the "
+		    "TLS key read)\n");
+		return -1;
+	}
+	if ((rc = privdrop_plan(user, p)) != 0 || !p->active) {
+		fprintf(stderr, "notewell: serve: cannot run as '%s': %s\n", user,
+		    rc == -ENOENT ? "no such user" : rc ? strerror(-rc) :
+		    "that is root; name an unprivileged user");
+		return -1;
+	}
+	return 0;
+}
+
 int
 synccmd_serve(struct store *st, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "bench-sink", no_argument, NULL, 'B' },
 		{ "alert-cmd", required_argument, NULL, 'a' },
 		{ "alert-interval", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char args[] = "[--listen ADDR:PORT] [--alert-cmd CMD] "
+	static const char args[] = "[--listen ADDR:PORT] [--user NAME] [--alert-cmd CMD] "
 	    "[--alert-interval S] [--bench-sink]";
 	struct receive_opts o;
+	struct privdrop pd;
+	const char *user = NULL;
 	char addr[64] = "0.0.0.0", url[SYNCPROTO_URL_MAX + 1];
 	int ch, port = 0;
 	char *end;
 
 	receive_defaults(&o);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "l:Ba:I:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:u:Ba:I:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'a': o.alert_cmd = *optarg ? optarg : NULL; break;
 		case 'I':
@@ -274,6 +323,7 @@ synccmd_serve(struct store *st, int argc, char **argv)
 				return usage("serve", args);
 			break;
 		case 'B': o.bench_sink = 1; break;
+		case 'u': user = optarg; break;
 		case 'l':
 			if (parse_listen(optarg, addr, sizeof addr, &port) != 0)
 				return usage("serve", args);
@@ -286,7 +336,10 @@ synccmd_serve(struct store *st, int argc, char **argv)
 		return usage("serve", args);
 	if (!port)
 		port = syncstore_setting_get(st, "url", url, sizeof url) == 0 ? url_port(url) : 8443;
+	if (serve_user(st, user, &pd) != 0)
+		return 1;
 	o.addr = addr;
 	o.port = port;
+	o.drop = &pd;
 	return receive_run(st, &o) < 0 ? 1 : 0;
 }

@@ -11,9 +11,17 @@ host_init() {
 	"$BIN/notewell" --store "$1" init --url "https://127.0.0.1:$2" >"$1.init.out" 2>&1
 }
 
+# serve_as: the --user notewell serve needs when the tests run as root (it
+# refuses to serve as root); the store's parent must then be reachable.
+serve_as() {
+	[ "$(id -u)" = 0 ] || return 0
+	chmod 755 "$T_TMP"
+	echo "--user nobody"
+}
+
 # host_start DIR PORT: runs notewell serve, waits for its "listening" line.
 host_start() {
-	"$BIN/notewell" --store "$1" -v serve --listen "127.0.0.1:$2" >>"$1.serve.log" 2>&1 &
+	"$BIN/notewell" --store "$1" -v serve --listen "127.0.0.1:$2" $(serve_as) >>"$1.serve.log" 2>&1 &
 	H_PID=$!
 	T_PIDS="$T_PIDS $H_PID"
 	wait_for 10 grep -q "listening on https://127.0.0.1:$2" "$1.serve.log"

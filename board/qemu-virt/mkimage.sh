@@ -68,7 +68,8 @@ cp "$tmp/alsa/usr/bin/amixer" "$R/usr/bin/amixer"
 
 # udevd: Debian's libusb enumerates and gets hotplug events through libudev,
 # which only hears from a running udevd (no udevd: a replugged scanner is
-# never seen). No rules are shipped: libusb needs only the events.
+# never seen). libusb needs only the events; the one rules file (below)
+# gives the daemon's user its device nodes.
 dpkg-deb -x "$OUT/debs/"udev_*_arm64.deb "$tmp/udev"
 cp "$tmp/udev/bin/udevadm" "$R/bin/udevadm"
 mkdir -p "$R/lib/systemd" "$R/etc/udev"
@@ -77,8 +78,14 @@ ln -s /bin/udevadm "$R/lib/systemd/systemd-udevd"
 cp "$HERE/init" "$R/init"
 chmod 755 "$R/init"
 cp "$HERE/board.conf" "$R/etc/notewell/board.conf"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
-printf 'root:x:0:\n' >"$R/etc/group"
+# notewelld (config key user, default notewell) becomes this user once its
+# devices are open; its groups open the nodes 70-notewell.rules hands them
+# (Debian's standard gids). No password, no shell: nobody logs in as it.
+printf 'root:x:0:0:root:/root:/bin/sh\nnotewell:x:101:101:notewell:/nonexistent:/bin/false\n' >"$R/etc/passwd"
+printf 'root:x:0:\naudio:x:29:notewell\nvideo:x:44:notewell\nplugdev:x:46:notewell\nnotewell:x:101:\n' >"$R/etc/group"
+printf 'passwd: files\ngroup: files\n' >"$R/etc/nsswitch.conf"
+mkdir -p "$R/etc/udev/rules.d"
+cp "$HERE/70-notewell.rules" "$R/etc/udev/rules.d/"
 
 for b in "$@"; do
 	cp "$b" "$R/usr/bin/"

@@ -57,7 +57,9 @@ N init --url "https://127.0.0.1:$PORT" >"$W/init.txt"
 N import agenda "$AGENDA"
 N import registrations "$REGS"
 [ -r "$REMOTE" ] && N import remote "$REMOTE"
-"$BIN/notewell" --store "$H" serve --listen "127.0.0.1:$PORT" >"$OUT/host-serve.log" 2>&1 &
+# serve refuses to run as root: as root, it becomes nobody once listening.
+SERVE_AS=; [ "$(id -u)" = 0 ] && SERVE_AS="--user nobody"
+"$BIN/notewell" --store "$H" serve --listen "127.0.0.1:$PORT" $SERVE_AS >"$OUT/host-serve.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_for 10 grep -q listening "$OUT/host-serve.log" || die "notewell serve did not start; see $OUT/host-serve.log"
 

@@ -197,6 +197,11 @@ nwtime_parse(const char *s, int64_t *wall_ns)
 	if (!gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != mo - 1)
 		return -EINVAL;
 	t -= sign * (oh * 3600 + om * 60);
+	/* Only 1900..2099: the nanosecond count of any such time, and the
+	 * difference of any two of them plus a roll of hours, fits an int64
+	 * (year 9999 would not even fit on its own; found by fuzz_schedule). */
+	if (t < NWTIME_PARSE_MIN_S || t >= NWTIME_PARSE_END_S)
+		return -ERANGE;
 	*wall_ns = (int64_t)t * 1000000000 + frac;
 	return 0;
 }

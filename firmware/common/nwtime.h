@@ -39,7 +39,11 @@ static inline void nwclock_now(struct nw_clock *c, struct nw_stamp *s) { c->now(
 
 /* RFC 3339 UTC with milliseconds: "2026-11-22T12:00:00.000Z". buf >= 32. */
 int nwtime_format(int64_t wall_ns, char *buf, size_t len);
-/* Parses RFC 3339 with Z or a numeric offset; fraction optional. 0 or -EINVAL. */
+/* Parses RFC 3339 with Z or a numeric offset; fraction optional. 0, -EINVAL,
+ * or -ERANGE outside [NWTIME_PARSE_MIN_S, NWTIME_PARSE_END_S) (1900-01-01 to
+ * 2100-01-01 UTC). */
+#define NWTIME_PARSE_MIN_S (-2208988800LL)
+#define NWTIME_PARSE_END_S 4102444800LL
 int nwtime_parse(const char *s, int64_t *wall_ns);
 /* Difference a-b in ns when both stamps are from the same boot; else uses wall. */
 int64_t nwtime_diff_ns(const struct nw_stamp *a, const struct nw_stamp *b);

@@ -4,7 +4,12 @@
 # processes; it has no capabilities left, so nothing outside its data
 # folder is writable to it; its work (scans, a recording) goes on; it stops
 # and starts again cleanly on the folder it handed to the user.
+# Landlock: after the drop the daemon and its sync processes cannot write
+# outside the data folder even where the file modes would let them, and
+# even as root (a user that does not exist, or none); scans, recording,
+# the screen and sync go on.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../sync_lib.sh"
 if [ "$(id -u)" != 0 ] || ! getent passwd nobody >/dev/null; then
 	ok "# SKIP needs root and a nobody user"
 	t_done; exit
@@ -28,6 +33,38 @@ audio_loop = 1
 sim_clock_start = 2026-03-16T09:00:00Z
 EOC
 }
+# The kernel's Landlock ABI version (0: none).
+LL_ABI=$(python3 -c 'import ctypes; l = ctypes.CDLL(None); print(max(0, l.syscall(444, None, 0, 1)))')
+# in_proc PID PATH: creat(PATH) run inside process PID (through gdb), then
+# closed; prints creat's result: a descriptor, or -1 when refused. The path
+# goes into a buffer the process mallocs and frees: a string literal in a
+# gdb call would be malloc'd in the process and never freed (a "leak" in
+# the san stage).
+in_proc() {
+	n=$((${#2} + 1))
+	gdb -p "$1" -batch -nx -ex "set \$p = (char *)malloc($n)" \
+		-ex "set {char[$n]}\$p = \"$2\"" \
+		-ex 'set $fd = (int)creat($p, 0644)' -ex 'print $fd' \
+		-ex 'call (void)free($p)' -ex 'call (int)close($fd)' 2>/dev/null |
+		sed -n 's/^\$1 = //p'
+}
+# ll_check WHO PID: PID writes in the data folder, not in PROBE (mode 777,
+# so only Landlock can refuse it); one TAP line each, or SKIPs.
+PROBE=$TOP/$O/landlock-probe.$$
+mkdir -p "$PROBE"; chmod 777 "$PROBE"
+ll_check() {
+	if [ "$LL_ABI" = 0 ]; then
+		ok "# SKIP landlock ($1): the kernel has no Landlock"
+		return
+	fi
+	rm -f "$PROBE/x" "$D/ll-probe"
+	in=$(in_proc "$2" "$D/ll-probe")
+	check "$1 can still create a file in the data folder (fd $in)" sh -c "[ '${in:--1}' -ge 0 ] && [ -e '$D/ll-probe' ]"
+	out=$(in_proc "$2" "$PROBE/x")
+	check "$1 cannot create one outside, in a folder open to all (got $out)" sh -c "[ '$out' = -1 ] && [ ! -e '$PROBE/x' ]"
+	rm -f "$D/ll-probe" "$PROBE/x"
+}
+
 # status FIELD PID: a line of /proc/PID/status, tabs as spaces.
 pstatus() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$2/status" | tr -s '\t ' '  '; }
 
@@ -59,8 +96,13 @@ check_fails "no write to the config file" as_daemon sh -c "echo x >> '$T_TMP/box
 check "but inside the data folder" as_daemon touch "$D/probe"
 rm -f "$D/probe"
 
+ll_check "the daemon as nobody" "$D_PID"
+ll_check "its sync supervisor" "$(pgrep -P "$D_PID" | head -1)"
+
 # The work goes on as the user.
+shot=$(sha256sum "$D/screen.png" | cut -d' ' -f1)
 check "a scan is acknowledged" ctl scan PRIV0001
+check "the screen is redrawn" wait_for 10 sh -c "[ \"\$(sha256sum '$D/screen.png' | cut -d' ' -f1)\" != '$shot' ]"
 check "a recorded session starts" ctl session start --uid priv-session
 ctl clock run-until 2026-03-16T09:01:00Z >/dev/null
 check "the virtual clock runs (the recording is written)" wait_for 30 sh -c "\"$BIN/notewellctl\" --data \"$D\" status --json | grep -q '\"time\": \"2026-03-16T09:01'"
@@ -82,4 +124,36 @@ conf nw-no-such-user-4711
 daemon_start "$D" --config "$T_TMP/box.conf"
 check_eq "without the user it stays root" 0 "$(pstatus Uid "$D_PID" | cut -d' ' -f2)"
 check "and says so" grep -q "running as root: user 'nw-no-such-user-4711' does not exist" "$D/daemon.log"
+# Landlock holds on its own, for root too.
+ll_check "the daemon as root" "$D_PID"
+check "a scan is acknowledged as root" ctl scan PRIV0002
+kill "$D_PID"; wait "$D_PID" 2>/dev/null
+
+# No user at all: root, confined, and it syncs (enrolls, pushes scans and
+# a recording) through its confined sync processes.
+conf ""
+daemon_start "$D" --config "$T_TMP/box.conf"
+check_eq "with no user it is root" 0 "$(pstatus Uid "$D_PID" | cut -d' ' -f2)"
+ll_check "the daemon as root, no user" "$D_PID"
+kid=$(pgrep -P "$D_PID" | head -1)
+ll_check "its sync supervisor as root" "$kid"
+H=$T_TMP/host
+PORT=$(free_port)
+host_init "$H" "$PORT"
+check "host serve" host_start "$H" "$PORT"
+ctl scan "$(enroll_code "$H" Room-P)" >/dev/null
+check "the confined box enrolls" wait_for 15 sh -c "[ \"\$(\"$BIN/notewellctl\" --data '$D' status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sync\"][\"enrolled\"])')\" = True ]"
+ctl session start --uid priv-sync >/dev/null
+ctl scan PRIV0003 >/dev/null
+ctl clock run-until 2026-03-16T09:03:00Z >/dev/null
+ctl session stop >/dev/null
+check "and syncs" sync_now "$D" 30
+check_eq "the host has its scans" 3 "$(sqlite3 -cmd '.timeout 5000' "$H/host.db" "SELECT count(*) FROM scans WHERE badge_id LIKE 'PRIV000%'")"
+check "and its recordings" test "$(sqlite3 -cmd '.timeout 5000' "$H/host.db" "SELECT count(*) FROM recordings")" -ge 2
+if [ "$LL_ABI" != 0 ]; then
+	check "Landlock is logged" grep -q "landlock (ABI $LL_ABI): writes only beneath" "$D/daemon.log"
+fi
+kill "$D_PID"; wait "$D_PID" 2>/dev/null
+host_stop
+rm -rf "$PROBE"
 t_done

@@ -960,8 +960,14 @@ class SyncHost:
             self.port = s.getsockname()[1]
         self.log_path = os.path.join(c.work, "serve.log")
         self.log = open(self.log_path, "w")
+        # serve refuses to run as root: as root it becomes nobody once
+        # listening, and nobody must reach the store under the work dir.
+        serve_as = []
+        if os.geteuid() == 0:
+            os.chmod(c.work, 0o755)
+            serve_as = ["--user", "nobody"]
         self.proc = subprocess.Popen([self.bin, "--store", self.store, "-v", "serve", "--listen",
-                                      "127.0.0.1:%d" % self.port], stdin=subprocess.DEVNULL,
+                                      "127.0.0.1:%d" % self.port] + serve_as, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         end = time.monotonic() + 20
         while "listening on https://127.0.0.1:%d" % self.port not in self.log_text():

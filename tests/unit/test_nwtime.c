@@ -47,7 +47,10 @@ test_parse_bad(void **st)
 {
 	const char *bad[] = { "", "2025-03-17", "2025-03-17T10:00:00", "2025-02-30T10:00:00Z",
 		"2025-13-01T00:00:00Z", "2025-03-17T24:00:00Z", "2025-03-17T10:00:00+0100",
-		"2025-03-17T10:00:00Zjunk", "2025-03-17T10:00:00.Z", "abcd-ef-ghTij:kl:mnZ" };
+		"2025-03-17T10:00:00Zjunk", "2025-03-17T10:00:00.Z", "abcd-ef-ghTij:kl:mnZ",
+		/* Out of range: their nanoseconds overflowed an int64 (fuzz_schedule). */
+		"4232-07-20T07:50:00.000Z", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z",
+		"2100-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "1900-01-01T00:30:00+01:00" };
 	int64_t t = 42;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -55,6 +58,11 @@ test_parse_bad(void **st)
 			fail_msg("accepted '%s'", bad[i]);
 	}
 	assert_int_equal(t, 42);
+	/* The ends of the range are still times. */
+	assert_int_equal(nwtime_parse("1900-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(t, NWTIME_PARSE_MIN_S * 1000000000);
+	assert_int_equal(nwtime_parse("2099-12-31T23:59:59.999999999Z", &t), 0);
+	assert_int_equal(t, NWTIME_PARSE_END_S * 1000000000 - 1);
 }
 
 static void

@@ -46,7 +46,17 @@ privdrop_plan(const char *user, struct privdrop *p)
 	return 0;
 }
 
-static int chown_dir(const struct privdrop *p, int fd, int depth);
+static int chown_dir(const struct privdrop *p, int fd, int depth,
+    const char *const *skip);
+
+static int
+skipped(const char *name, const char *const *skip)
+{
+	for (; skip && *skip; skip++)
+		if (strcmp(name, *skip) == 0)
+			return 1;
+	return 0;
+}
 
 /* One entry of an open directory: recurse into directories, change
  * anything else in place. */
@@ -62,7 +72,7 @@ chown_entry(const struct privdrop *p, int dfd, const char *name, int depth)
 		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		return chown_dir(p, fd, depth + 1);
+		return chown_dir(p, fd, depth + 1, NULL);
 	}
 	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
 		log_warnx("%s has %ju links: not handing it to %s", name,
@@ -74,9 +84,10 @@ chown_entry(const struct privdrop *p, int dfd, const char *name, int depth)
 	return fchownat(dfd, name, p->uid, p->gid, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 }
 
-/* Takes ownership of fd. */
+/* Takes ownership of fd. Entries of this directory named in skip are
+ * left alone. */
 static int
-chown_dir(const struct privdrop *p, int fd, int depth)
+chown_dir(const struct privdrop *p, int fd, int depth, const char *const *skip)
 {
 	struct dirent *e;
 	DIR *dh;
@@ -97,7 +108,8 @@ chown_dir(const struct privdrop *p, int fd, int depth)
 		return rc;
 	}
 	while (rc == 0 && (e = readdir(dh)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    skipped(e->d_name, skip))
 			continue;
 		rc = chown_entry(p, dirfd(dh), e->d_name, depth);
 	}
@@ -108,6 +120,13 @@ chown_dir(const struct privdrop *p, int fd, int depth)
 int
 privdrop_chown_tree(const struct privdrop *p, const char *dir)
 {
+	return privdrop_chown_tree_skip(p, dir, NULL);
+}
+
+int
+privdrop_chown_tree_skip(const struct privdrop *p, const char *dir,
+    const char *const *skip)
+{
 	int fd;
 
 	if (!p->active)
@@ -116,7 +135,7 @@ privdrop_chown_tree(const struct privdrop *p, const char *dir)
 	 * nothing is followed. */
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;
-	return chown_dir(p, fd, 0);
+	return chown_dir(p, fd, 0, skip);
 }
 
 int

@@ -1,14 +1,15 @@
 #ifndef NW_PRIVDROP_H
 #define NW_PRIVDROP_H
 /*
- * Least privilege. notewelld started as root (the qemu image's init, a
+ * Least privilege, for the box and the host. notewelld started as root (the qemu image's init, a
  * hand-started sim box) opens what may need root first: its data folder,
  * control socket, scanner, ALSA device and framebuffer. Then it becomes the
  * configured user (config key `user`, "notewell" by default) for everything
  * else: badge parsing, sync, the journal. The user's own groups (audio,
  * plugdev, video) keep device hotplug and reopening working afterwards.
  * Started as any other user (the rpi4 systemd unit has User=notewell),
- * nothing changes.
+ * nothing changes. The host's `notewell serve` does the same after binding
+ * its port and reading its TLS key (host-tools/synccmd.c).
  */
 #include <sys/types.h>
 
@@ -35,6 +36,13 @@ int privdrop_plan(const char *user, struct privdrop *p);
  * No-op when inactive. Returns 0 or the first -errno.
  */
 int privdrop_chown_tree(const struct privdrop *p, const char *dir);
+/*
+ * The same, except that the entries of dir itself named in skip (a NULL
+ * terminated list) are left to their owner, with whatever is below them:
+ * the host keeps its signing and TLS keys out of the served user's reach.
+ */
+int privdrop_chown_tree_skip(const struct privdrop *p, const char *dir,
+    const char *const *skip);
 
 /*
  * Becomes the user for good: the user's supplementary groups, then the
