@@ -51,7 +51,7 @@ statement_taken(const char *folder, const char *self, const struct notice *n)
 	struct notice o;
 	uint8_t *buf;
 	size_t len, l;
-	char path[4400];
+	char path[4500];
 	int taken = 0;
 
 	while (d && !taken && (de = readdir(d)) != NULL) {
