@@ -154,7 +154,11 @@ if [ -n "$ARM" ] && [ -x "$ARM/bench/nwrec" ] && command -v qemu-aarch64-static 
 		set -- $(measure $Q "$ARM/bench/nwrec" "$D/room$ISECS.wav" "$D/a.opus" 32000 "$comp" "$app")
 		n=$1
 		echo "arm64 $app c$comp floor $f nwrec $n" >&2
-		echo "rec_arm64_${app}_c${comp}_ratio=$(awk -v f="$f" -v n="$n" 'BEGIN { printf "%.2f", n / f }')" >>"$kv"
+		{
+			echo "rec_arm64_${app}_c${comp}_floor_cpu_s=$f"
+			echo "rec_arm64_${app}_c${comp}_nwrec_cpu_s=$n"
+			echo "rec_arm64_${app}_c${comp}_ratio=$(awk -v f="$f" -v n="$n" 'BEGIN { printf "%.2f", n / f }')"
+		} >>"$kv"
 		awk -v s="$app c$comp" -v f="$f" -v n="$n" 'BEGIN { printf "| %s | %.2f | %.2f | %.2f |\n", s, f, n, n / f }' >>"$res"
 	done
 fi
