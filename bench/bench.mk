@@ -1,6 +1,8 @@
-# bench/: encoding cost of the recording path (not a test stage: it takes a
-# few minutes and its numbers are for people, see bench/README.md).
-#   make O=build-x bench      builds, runs, rewrites bench/README.md results
+# bench/: the benchmark table (not a test stage: it takes several minutes
+# and its numbers are for people, see bench/README.md).
+#   make O=build-x bench                      every bench, rewrites README.md
+#   make O=build-x bench BENCH_SKIP=boot      without the QEMU boot (run it
+#                                             only when no other guest runs)
 .PHONY: bench-build bench-arm64-build
 BENCH_BINS = $(O)/bench/nwrec $(O)/bench/floor $(O)/bench/probe
 
@@ -24,6 +26,8 @@ bench-arm64-build:
 		    $(BENCH_ARM)/bench/probe; \
 	else echo "bench: no arm64 cross toolchain, skipping the arm64 rows"; fi
 
-bench: bench-build bench-arm64-build
+bench: all bench-build bench-arm64-build
 	@board/deps.sh test
-	@O=$(O) ARM=$(BENCH_ARM) bench/run.sh
+	@O=$(O) ARM=$(BENCH_ARM) IMG=$(IMG_O) MAKE="$(MAKE)" BENCH_SKIP="$(BENCH_SKIP)" \
+	    BENCH_SCANS=$(BENCH_SCANS) \
+	    sh bench/table.sh

@@ -3,7 +3,10 @@
  * the WAV source (fast pacing), the level meter and the recorder, exactly
  * as the daemon chains them.
  *
- * Usage: nwrec IN.wav OUT.opus BITRATE COMPLEXITY voip|audio [nolevel]
+ * Usage: nwrec IN.wav OUT.opus BITRATE COMPLEXITY voip|audio [nolevel] [nomemo]
+ *   nolevel  skip the level meter
+ *   nomemo   turn the recorder's opus_encoder_get_size memo off (what the
+ *            recorder cost before it; see README.md)
  */
 #include <opus/opus.h>
 #include <stdio.h>
@@ -29,10 +32,21 @@ main(int argc, char **argv)
 	char spec[4096];
 	int16_t buf[4800];
 	ssize_t n;
+	bool level = true;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: nwrec IN.wav OUT.opus BITRATE COMPLEXITY voip|audio [nolevel]\n");
+		fprintf(stderr, "usage: nwrec IN.wav OUT.opus BITRATE COMPLEXITY voip|audio [nolevel] [nomemo]\n");
 		return 2;
+	}
+	for (int i = 6; i < argc; i++) {
+		if (strcmp(argv[i], "nolevel") == 0)
+			level = false;
+		else if (strcmp(argv[i], "nomemo") == 0)
+			recorder_opus_size_memo(false);
+		else {
+			fprintf(stderr, "nwrec: unknown option %s\n", argv[i]);
+			return 2;
+		}
 	}
 	recorder_params_default(&p);
 	p.bitrate = atoi(argv[3]);
@@ -45,7 +59,7 @@ main(int argc, char **argv)
 	    recorder_open(argv[2], &p, &t, &rec) < 0)
 		return 1;
 	level_params_default(&lp);
-	if ((argc < 7 || strcmp(argv[6], "nolevel") != 0) && level_new(&lp, &lv) < 0)
+	if (level && level_new(&lp, &lv) < 0)
 		return 1;
 	/* 20 ms reads, as the realtime source delivers them. */
 	while ((n = audio_read(src, buf, 960)) > 0) {

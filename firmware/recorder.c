@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <dlfcn.h>
 #include <ogg/ogg.h>
 #include <opus/opusenc.h>
 #include <sodium.h>
@@ -80,6 +81,61 @@ real_space(void *ctx, int fd, uint64_t *avail)
 }
 
 static const struct recorder_io real_io = { real_write, real_fsync, real_space, NULL };
+
+/*
+ * A memo for libopus's opus_encoder_get_size(), interposed process-wide.
+ *
+ * libopusenc always drives a multistream encoder, and libopus's multistream
+ * layer finds its per-stream encoders by calling opus_encoder_get_size() on
+ * every encode and every ctl: six calls per 20 ms frame with libopusenc
+ * (which issues two prediction ctls per frame). In Debian's x86 libopus
+ * (custom modes, runtime CPU detection) each call reaches
+ * opus_select_arch(), which executes CPUID twice; in a virtual machine CPUID
+ * traps to the hypervisor (about 10 us per call measured by bench/probe),
+ * which made the recorder 1.3-2.7x as costly as a bare opus_encode() loop
+ * at the same instruction count. See bench/README.md.
+ *
+ * The size depends only on the channel count and the library build, and
+ * libopus makes these calls through its PLT, so a definition in the
+ * executable takes them: the first call per channel count goes to the real
+ * function (dlsym RTLD_NEXT), later ones return the remembered value. The
+ * memo is process-wide by nature (that is what interposition is); the cache
+ * holds the same value whichever thread fills it, so relaxed atomics do.
+ * recorder_opus_size_memo(false) sends every call through, for the test
+ * that proves the output bit-identical and for bench/nwrec's before/after.
+ */
+static int memo_off;
+static int memo_size[3];	/* by channel count; 0: not asked yet */
+
+void
+recorder_opus_size_memo(bool on)
+{
+	__atomic_store_n(&memo_off, !on, __ATOMIC_RELAXED);
+}
+
+int
+opus_encoder_get_size(int channels)
+{
+	static int (*real)(int);
+	int (*fn)(int);
+	int n;
+
+	if ((fn = __atomic_load_n(&real, __ATOMIC_RELAXED)) == NULL) {
+		if ((fn = (int (*)(int))dlsym(RTLD_NEXT, "opus_encoder_get_size")) == NULL) {
+			/* libopus would size nothing: encoder creation fails. */
+			log_warnx("recorder: libopus's opus_encoder_get_size not found");
+			return 0;
+		}
+		__atomic_store_n(&real, fn, __ATOMIC_RELAXED);
+	}
+	if (channels < 1 || channels > 2 || __atomic_load_n(&memo_off, __ATOMIC_RELAXED))
+		return fn(channels);
+	if ((n = __atomic_load_n(&memo_size[channels], __ATOMIC_RELAXED)) == 0) {
+		n = fn(channels);
+		__atomic_store_n(&memo_size[channels], n, __ATOMIC_RELAXED);
+	}
+	return n;
+}
 
 void
 recorder_params_default(struct recorder_params *p)

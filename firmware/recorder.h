@@ -116,4 +116,14 @@ int recorder_close(struct recorder *, struct recorder_result *res);
  */
 int recorder_recover(const char *path, struct recorder_result *res);
 
+/*
+ * recorder.c also defines opus_encoder_get_size(), overriding libopus's for
+ * the whole process with a memo of its result (libopus's multistream layer,
+ * which libopusenc uses, calls it six times per frame, and on x86 each call
+ * executes CPUID, a hypervisor trap in a VM). On by default; off sends every
+ * call to libopus. Output is bit-identical either way (tests/unit/
+ * test_recorder_opus_size.c); the switch exists for that test and the bench.
+ */
+void recorder_opus_size_memo(bool on);
+
 #endif
