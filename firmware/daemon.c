@@ -122,6 +122,7 @@ cmd_status(struct daemon *d)
 			json_object_set_new(o, "disk_free_bytes",
 			    json_integer((json_int_t)((uint64_t)v.f_bavail * v.f_frsize)));
 		json_object_set_new(o, "sync", sync_status_json(d->sync, d->journal, d->dir, &now));
+		json_object_set_new(o, "screen_alarms", roomscreen_alarms_json(d));
 	}
 	return o;
 }

@@ -84,6 +84,7 @@ void roomscreen_close(struct roomscreen *);
 void roomscreen_tick(struct daemon *);
 json_t *roomscreen_notice_json(struct daemon *);
 json_t *roomscreen_reload_notices(struct daemon *);
+json_t *roomscreen_alarms_json(struct daemon *);
 void roomscreen_set_enrollment(struct daemon *, const char *payload, const char *text);
 
 /* scanin.c: scanners (libusb, sim FIFO) -> HID decoder -> bluesheet_scan. */

@@ -16,9 +16,10 @@
 #include "config.h"
 #include "minisign.h"
 #include "nwtime.h"
+#include "sync.h"
 
 /* Oldest unsynced item older than this raises the sync_backlog alarm. */
-#define HEARTBEAT_BACKLOG_ALARM_S 600
+#define HEARTBEAT_BACKLOG_ALARM_S SYNC_BACKLOG_ALARM_S
 #define HEARTBEAT_SEQ_FILE "hbseq"
 #define HEARTBEAT_FORMAT "notewell-heartbeat-1"
 

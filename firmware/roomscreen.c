@@ -23,6 +23,7 @@
 #include "recorder.h"
 #include "schedule.h"
 #include "screen.h"
+#include "sync.h"
 
 #ifndef NW_DEFAULT_NOTICE_DIR
 #define NW_DEFAULT_NOTICE_DIR "/usr/share/notewell/notices"
@@ -44,7 +45,12 @@ struct roomscreen {
 	int enrollment;
 	char enroll_payload[512];
 	char enroll_text[200];
+	/* The sync backlog is a journal query: asked every few seconds. */
+	int64_t backlog_checked_ms;
+	int backlog_alarm;
 };
+
+#define BACKLOG_CHECK_MS 5000
 
 /* Copies src into a display field, cutting at a UTF-8 character boundary
  * when it does not fit. */
@@ -305,6 +311,13 @@ update_model(struct daemon *d, const struct nw_stamp *now)
 		m->alarms |= SCREEN_ALARM_CLOCK;
 	if (scanin_count(d->scanin) == 0)
 		m->alarms |= SCREEN_ALARM_SCANNER;
+	/* A box that cannot reach its host keeps working and says so here. */
+	if (!rs->backlog_checked_ms || loop_now_ms() - rs->backlog_checked_ms >= BACKLOG_CHECK_MS) {
+		rs->backlog_alarm = sync_backlog_alarm(d->sync, d->journal, d->dir, now);
+		rs->backlog_checked_ms = loop_now_ms();
+	}
+	if (rs->backlog_alarm)
+		m->alarms |= SCREEN_ALARM_SYNC;
 	m->enrollment = rs->enrollment;
 	snprintf(m->enroll_payload, sizeof m->enroll_payload, "%s", rs->enroll_payload);
 	snprintf(m->enroll_text, sizeof m->enroll_text, "%s", rs->enroll_text);
@@ -424,6 +437,19 @@ roomscreen_reload_notices(struct daemon *d)
 	log_info("notices reloaded: %zu (was %zu)", rs->notices.n, before);
 	roomscreen_tick(d);
 	return json_pack("{s:b, s:I}", "ok", 1, "notices", (json_int_t)rs->notices.n);
+}
+
+/* What the screen shows as alarms now (empty without a screen). */
+json_t *
+roomscreen_alarms_json(struct daemon *d)
+{
+	json_t *a = json_array();
+	unsigned bits = d->screen && d->screen->have_display ? d->screen->model.alarms : 0;
+
+	for (unsigned bit = 1; a && bit && bit <= bits; bit <<= 1)
+		if ((bits & bit) && screen_alarm_text(bit))
+			json_array_append_new(a, json_string(screen_alarm_text(bit)));
+	return a;
 }
 
 json_t *

@@ -263,21 +263,33 @@ draw_meter(struct canvas *c, const struct screen_layout *l,
 	canvas_fill_rect(c, bx, r->y + r->h / 4, fill, r->h / 2, col);
 }
 
+
+/* What the screen says for each alarm (also what ctl status reports). */
+static const struct {
+	unsigned bit;
+	const char *text;
+} names[] = {
+	{ SCREEN_ALARM_SILENCE, "SILENCE" },
+	{ SCREEN_ALARM_CLIPPING, "CLIPPING" },
+	{ SCREEN_ALARM_DISK, "DISK LOW" },
+	{ SCREEN_ALARM_CLOCK, "CLOCK NOT SYNCED" },
+	{ SCREEN_ALARM_SYNC, "SYNC BACKLOG" },
+	{ SCREEN_ALARM_SCANNER, "NO SCANNER" },
+};
+
+const char *
+screen_alarm_text(unsigned bit)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].bit == bit)
+			return names[i].text;
+	return NULL;
+}
+
 static void
 draw_alarms(struct canvas *c, const struct screen_layout *l, unsigned alarms,
     const struct font *f)
 {
-	static const struct {
-		unsigned bit;
-		const char *text;
-	} names[] = {
-		{ SCREEN_ALARM_SILENCE, "SILENCE" },
-		{ SCREEN_ALARM_CLIPPING, "CLIPPING" },
-		{ SCREEN_ALARM_DISK, "DISK LOW" },
-		{ SCREEN_ALARM_CLOCK, "CLOCK NOT SYNCED" },
-		{ SCREEN_ALARM_SYNC, "SYNC BACKLOG" },
-		{ SCREEN_ALARM_SCANNER, "NO SCANNER" },
-	};
 	const struct screen_rect *r = &l->alarms;
 	char buf[200] = "";
 	size_t i;

@@ -64,6 +64,8 @@ struct screen_model {
 
 /* Zeroes m and sets the level to "no signal". */
 void screen_model_init(struct screen_model *m);
+/* The words the screen shows for one SCREEN_ALARM_* bit; NULL if none. */
+const char *screen_alarm_text(unsigned bit);
 /* Copies the notice's screen texts and its QR URL (notice_qr_url). */
 int screen_model_set_notice(struct screen_model *m, const struct notice *n);
 

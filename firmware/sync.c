@@ -276,6 +276,19 @@ field(struct sync *s, const char *name)
 	return v ? json_incref(v) : json_null();
 }
 
+int
+sync_backlog_alarm(struct sync *s, struct journal *j, const char *dir,
+    const struct nw_stamp *now)
+{
+	struct syncj_backlog b;
+
+	if (!s || !s->status || !json_is_true(json_object_get(s->status, "enrolled")))
+		return 0;
+	if (syncj_backlog(j, dir, &b) != 0 || !b.oldest_wall_ns)
+		return 0;
+	return now->wall_ns - b.oldest_wall_ns > (int64_t)SYNC_BACKLOG_ALARM_S * 1000000000;
+}
+
 json_t *
 sync_status_json(struct sync *s, struct journal *j, const char *dir,
     const struct nw_stamp *now)

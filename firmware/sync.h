@@ -41,6 +41,13 @@ void sync_kick(struct sync *);
  * last error, and the backlog counted from the journal. */
 json_t *sync_status_json(struct sync *, struct journal *, const char *dir,
     const struct nw_stamp *now);
+/* Oldest unsynced item older than this is an alarm (screen, heartbeat). */
+#define SYNC_BACKLOG_ALARM_S 600
+/* 1 if the box is enrolled and has held unsynced data longer than
+ * SYNC_BACKLOG_ALARM_S: the host has been out of reach, or refuses it. */
+int sync_backlog_alarm(struct sync *, struct journal *, const char *dir,
+    const struct nw_stamp *now);
+
 /* The ctl "sync" command: kick, and answer with the status. */
 json_t *sync_ctl(struct daemon *, json_t *req);
 /* bluesheet.c hands over every code that starts with the setup prefix: a
