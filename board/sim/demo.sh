@@ -34,6 +34,19 @@ B=$OUT/box
 W=$OUT/work
 rm -rf "$H" "$B" "$W" "$OUT/site"
 mkdir -p "$OUT" "$W"
+# As root, notewell serve becomes nobody once it listens (it never serves as
+# root), and nobody must be able to reach the store. When $OUT is somewhere
+# nobody cannot enter (under /root, a 0700 folder), the store lives in /tmp
+# and $OUT/host points at it.
+SERVE_AS=
+if [ "$(id -u)" = 0 ]; then
+	SERVE_AS="--user nobody"
+	if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$OUT" 2>/dev/null; then
+		H=$(mktemp -d /tmp/notewell-demo-host.XXXXXX)
+		chmod 755 "$H"
+		ln -sfn "$H" "$OUT/host"
+	fi
+fi
 N() { "$BIN/notewell" --store "$H" "$@"; }
 C() { "$BIN/notewellctl" --data "$B" "$@"; }
 js() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -57,8 +70,6 @@ N init --url "https://127.0.0.1:$PORT" >"$W/init.txt"
 N import agenda "$AGENDA"
 N import registrations "$REGS"
 [ -r "$REMOTE" ] && N import remote "$REMOTE"
-# serve refuses to run as root: as root, it becomes nobody once listening.
-SERVE_AS=; [ "$(id -u)" = 0 ] && SERVE_AS="--user nobody"
 "$BIN/notewell" --store "$H" serve --listen "127.0.0.1:$PORT" $SERVE_AS >"$OUT/host-serve.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_for 10 grep -q listening "$OUT/host-serve.log" || die "notewell serve did not start; see $OUT/host-serve.log"
