@@ -34,8 +34,12 @@ cat >"$T_TMP/alert.sh" <<EOA
 json=\$(cat)
 printf '%s|%s|%s|%s\n' "\$NOTEWELL_ROOM" "\$NOTEWELL_EVENT" "\$NOTEWELL_ALARM" "\$json" >>"$ALOG"
 EOA
+# As root serve runs as nobody, and so does the alert command it starts.
+: >"$ALOG"
+chmod 644 "$T_TMP/alert.sh"
+[ "$(id -u)" = 0 ] && chmod 666 "$ALOG"
 "$BIN/notewell" --store "$H" -v serve --listen "127.0.0.1:$PORT" --alert-cmd "sh $T_TMP/alert.sh" \
-	--alert-interval 600 >>"$H.serve.log" 2>&1 &
+	--alert-interval 600 $(serve_as) >>"$H.serve.log" 2>&1 &
 H_PID=$!
 T_PIDS="$T_PIDS $H_PID"
 check "notewell serve with an alert command" wait_for 10 grep -q "listening on" "$H.serve.log"
