@@ -29,6 +29,7 @@
 #include "log.h"
 #include "sync_http.h"
 #include "sync_journal.h"
+#include "syncseg.h"
 
 #define BATCH_MAX 200
 #define BATCH_BYTES (512u << 10)
@@ -475,56 +476,100 @@ offset_of(struct syncw *w, const struct synchttp_reply *r, int64_t *off, int *co
 	return 0;
 }
 
+static ssize_t
+file_pread(void *arg, void *buf, size_t len, int64_t off)
+{
+	int fd = *(int *)arg;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, (char *)buf + got, len - got, off + (int64_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+struct stream_progress {
+	struct syncw *w;
+	struct syncseg_writer sw;
+	const struct syncj_recording *rec;
+};
+
+static ssize_t
+stream_read(void *arg, void *buf, size_t len)
+{
+	struct stream_progress *p = arg;
+	ssize_t n = syncseg_writer_read(&p->sw, buf, len);
+
+	/* Progress is for the status line only (the host's confirmed length
+	 * is what resumes), so a journal write a second is plenty. */
+	if (n > 0 && wall_now(p->w) - p->w->progress_ns > 1000000000) {
+		p->w->progress_ns = wall_now(p->w);
+		syncj_recording_progress(p->w->j, p->rec->id, p->sw.off, NULL, p->w->progress_ns);
+	}
+	return n;
+}
+
+/*
+ * Sends [*off, size) in one request as signed segments (syncseg.h): the
+ * host checks and writes each as it arrives and makes them durable at
+ * least once a second and at the end, so disk, network and hashing
+ * overlap instead of taking turns per chunk. The answer is the length the
+ * host confirmed: 0 when it took the stream, 1 when it holds another length
+ * than *off (409, before any body; *off is then that length), or -errno.
+ */
 static int
-send_chunks(struct syncw *w, const struct syncj_recording *rec, const char *sha,
+send_stream(struct syncw *w, const struct syncj_recording *rec, const char *sha,
     int64_t size, int64_t *off, int *complete)
 {
-	size_t chunk = (size_t)w->cfg->sync_chunk_kb * 1024;
+	struct stream_progress p = { .w = w, .rec = rec };
 	struct synchttp_reply r = { 0 };
+	size_t seg = (size_t)w->cfg->sync_chunk_kb * 1024;
 	char path[160], err[256];
-	char *buf = malloc(chunk);
-	int fd = -1, rc = 0;
+	int fd, rc;
 
-	if (!buf)
-		return -ENOMEM;
 	if ((fd = open(rec->path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		set_error(w, "%s: %s", rec->path, strerror(errno));
+		return rc;
+	}
+	if ((rc = syncseg_writer_init(&p.sw, file_pread, &fd, w->key->sk, w->box, sha, *off,
+	    size, seg)) < 0) {
+		set_error(w, "%s: %s", rec->path, strerror(-rc));
 		goto out;
 	}
-	while (!*complete && *off < size) {
-		size_t want = (size_t)(size - *off) < chunk ? (size_t)(size - *off) : chunk;
-		ssize_t got = pread(fd, buf, want, *off);
-		if (got != (ssize_t)want) {
-			rc = -EIO;
-			set_error(w, "%s: short read", rec->path);
-			break;
-		}
-		snprintf(path, sizeof path, "/v1/recordings/%s/data/%" PRId64, sha, *off);
-		rc = synchttp_request(&w->http, "PUT", path, "application/octet-stream", buf,
-		    want, &r, err, sizeof err);
-		/* 409: the host has another length; carry on from there. */
-		if (rc < 0 || (r.status != 200 && r.status != 409)) {
-			http_problem(w, "uploading a recording", rc, err, &r);
-			rc = rc < 0 ? rc : -EIO;
-			break;
-		}
-		if ((rc = offset_of(w, &r, off, complete)) < 0)
-			break;
-		synchttp_reply_free(&r);
-		w->chunks_sent++;
-		/* Progress is for the status line only (the host's confirmed
-		 * length is what resumes), so a journal write a second is plenty. */
-		if (wall_now(w) - w->progress_ns > 1000000000) {
-			w->progress_ns = wall_now(w);
-			syncj_recording_progress(w->j, rec->id, *off, NULL, w->progress_ns);
-		}
+	snprintf(path, sizeof path, "/v1/recordings/%s/stream/%" PRId64, sha, *off);
+	rc = synchttp_stream(&w->http, path, SYNCSEG_CONTENT_TYPE,
+	    syncseg_body_len(*off, size, seg), stream_read, &p, &p.sw.seq, &r, err, sizeof err);
+	/* 409: the host holds another length; carry on from there. */
+	if (rc < 0 || (r.status != 200 && r.status != 409)) {
+		http_problem(w, "uploading a recording", rc, err, &r);
+		rc = rc < 0 ? rc : -EIO;
+		goto out;
+	}
+	if ((rc = offset_of(w, &r, off, complete)) < 0)
+		goto out;
+	w->chunks_sent += p.sw.segments_sent;
+	if (r.status == 409) {
+		rc = 1;
+		goto out;
+	}
+	/* The recorder sealed another hash than these bytes have: the file
+	 * changed since, and the box cannot vouch for it. */
+	if (p.sw.off == size && !syncseg_writer_matches(&p.sw)) {
+		set_error(w, "recording %s no longer matches its SHA-256; not sending it",
+		    rec->name);
+		rc = -EBADMSG;
 	}
 out:
 	synchttp_reply_free(&r);
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	close(fd);
 	return rc;
 }
 
@@ -584,8 +629,7 @@ out:
 static int
 upload_one(struct syncw *w, const struct syncj_recording *rec)
 {
-	struct synchttp_reply r = { 0 };
-	char sha[SYNCPROTO_SHA_HEX + 1], path[160], err[256];
+	char sha[SYNCPROTO_SHA_HEX + 1];
 	int64_t size, off = 0;
 	int complete = 0, rc, tries;
 
@@ -612,22 +656,17 @@ upload_one(struct syncw *w, const struct syncj_recording *rec)
 		    rec->name);
 		return -EBADMSG;
 	}
-	snprintf(path, sizeof path, "/v1/recordings/%s", sha);
-	rc = synchttp_request(&w->http, "GET", path, NULL, NULL, 0, &r, err, sizeof err);
-	if (rc < 0 || r.status != 200) {
-		http_problem(w, "asking for an upload's state", rc, err, &r);
-		synchttp_reply_free(&r);
-		return rc < 0 ? rc : -EIO;
-	}
-	rc = offset_of(w, &r, &off, &complete);
-	synchttp_reply_free(&r);
-	if (rc < 0)
-		return rc;
-	if (off > size)
-		off = 0;	/* cannot be ours; the host resets on a mismatch */
-	for (tries = 0; tries < 3; tries++) {
-		if ((rc = send_chunks(w, rec, sha, size, &off, &complete)) < 0)
-			return rc;
+	/* No question first: a stream from the start is answered 409 with the
+	 * host's confirmed length, before any body is sent, when the host
+	 * holds part of it already; that is a resume, and rare. */
+	off = 0;
+	for (tries = 0; tries < 4; tries++) {
+		if (!complete && off < size) {
+			if ((rc = send_stream(w, rec, sha, size, &off, &complete)) < 0)
+				return rc;
+			if (rc == 1 && off <= size)
+				continue;	/* the host is elsewhere: from there */
+		}
 		rc = finish_recording(w, rec, sha, size, &off, &complete);
 		if (rc != -EAGAIN)
 			return rc;
