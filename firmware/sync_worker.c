@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -942,6 +943,20 @@ out:
 
 /* ---- one round ---- */
 
+/* 1 when a record the host has not confirmed (and has not refused in this
+ * worker's life) is in the journal. */
+static int
+records_waiting(struct syncw *w)
+{
+	struct syncj_item item;
+	size_t n = 0;
+
+	if (syncj_collect(w->j, w->box, &item, 1, BATCH_BYTES, is_refused, w, &n) < 0)
+		return 0;
+	syncj_items_free(&item, n);
+	return n > 0;
+}
+
 static enum cycle
 cycle(struct syncw *w)
 {
@@ -986,8 +1001,10 @@ cycle(struct syncw *w)
 		w->last_error[0] = '\0';
 	w->state = "idle";
 	/* Again, as this round may have confirmed more; its audit events are
-	 * records too, so go round once more to send them. */
-	return retention(w) ? CYCLE_MORE : CYCLE_IDLE;
+	 * records too, so go round once more to send them. So does anything
+	 * written while this round ran (the daemon's nudge is queued too, but
+	 * the worker's own events have no one to nudge it). */
+	return retention(w) || records_waiting(w) ? CYCLE_MORE : CYCLE_IDLE;
 }
 
 /* Exponential backoff with "equal jitter": half the step fixed, half
@@ -1004,23 +1021,41 @@ backoff_ms(struct syncw *w)
 	return step / 2 + (int64_t)randombytes_uniform((uint32_t)(step / 2 + 1));
 }
 
-/* Waits up to ms for the daemon; 1 when kicked, 0 on timeout, -1 when the
- * daemon has gone. */
+/* Waits up to ms for the daemon: WAKE_KICK when asked to sync now
+ * (notewellctl sync, a setup code, a session's end), WAKE_DATA when only
+ * told that new rows exist, 0 on timeout, -1 when the daemon has gone. */
+enum { WAKE_DATA = 1, WAKE_KICK = 2 };
+
 static int
 wait_daemon(struct syncw *w, int64_t ms)
 {
 	struct pollfd p = { w->fd, POLLIN, 0 };
 	char buf[256];
-	int kicked = 0;
+	int wake = 0;
 	ssize_t n;
 
 	if (poll(&p, 1, ms > INT32_MAX ? INT32_MAX : (int)ms) <= 0)
 		return 0;
 	while ((n = recv(w->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
-		kicked = 1;
+		if (wake < WAKE_KICK)
+			wake = n == 4 && memcmp(buf, "data", 4) == 0 ? WAKE_DATA : WAKE_KICK;
 	if (n == 0)
 		return -1;
-	return kicked;
+	return wake;
+}
+
+/* Rows written close together (a queue of badge scans, a session's events)
+ * go in one round: a nudge starts a round no sooner than this after the
+ * last one began. */
+#define GATHER_MS 300
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -1068,8 +1103,8 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
 		goto out;
 	load_host(w);
 	for (;;) {
+		int64_t began = mono_ms(), delay;
 		enum cycle c = cycle(w);
-		int64_t delay;
 		int k;
 
 		if (c == CYCLE_FAIL) {
@@ -1087,7 +1122,18 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
 		send_status(w);
 		if ((k = wait_daemon(w, delay)) < 0)
 			break;
-		if (k > 0)
+		/* New rows while retrying change nothing: the backoff stands. */
+		while (k == WAKE_DATA && w->failures > 0) {
+			int64_t left = delay - (mono_ms() - began);
+			if (left <= 0 || (k = wait_daemon(w, left)) <= 0)
+				break;
+		}
+		while (k == WAKE_DATA && mono_ms() - began < GATHER_MS)
+			if ((k = wait_daemon(w, GATHER_MS - (mono_ms() - began))) == 0)
+				break;
+		if (k < 0)
+			break;
+		if (k == WAKE_KICK)
 			w->failures = 0;	/* someone asked: try now */
 	}
 	rc = 0;

@@ -82,6 +82,14 @@ check_eq "unsynced scan times are marked corrected" "5|5" "$(hsql "SELECT count(
 check_eq "corrected times are close to the host's clock" 0 "$(hsql "SELECT count(*) FROM scans WHERE abs(wall_ns - box_wall_ns) > 60000000000")"
 check "host kept a clock sample for the box's boot" sh -c "[ \"\$(sqlite3 '$H/host.db' \"SELECT samples > 0 FROM box_clock WHERE device_id = '$box'\")\" = 1 ]"
 
+# Rows written after a round reach the host without a kick or waiting for
+# the next heartbeat (an hour here): the daemon nudges the worker.
+check "sync is idle" wait_for 10 sh -c "[ \"\$(\"$BIN/notewellctl\" --data '$D' status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sync\"][\"state\"])')\" = idle ]"
+ctl scan 'not a badge!' >/dev/null 2>&1
+ctl scan C900 >/dev/null
+check "an event written after a round reaches the host unprompted" wait_for 10 sh -c "[ \"\$(sqlite3 '$H/host.db' \"SELECT count(*) FROM box_records WHERE kind = 'event' AND body LIKE '%scan-rejected%'\")\" -ge 1 ]"
+check "so does a scan" wait_for 10 sh -c "[ \"\$(sqlite3 '$H/host.db' \"SELECT count(*) FROM scans WHERE badge_id = 'C900'\")\" = 1 ]"
+
 # A lost acknowledgement: the box forgets what it was told and sends all
 # again. The host stores nothing twice.
 before=$(hsql "SELECT (SELECT count(*) FROM scans)||'|'||(SELECT count(*) FROM box_records)||'|'||(SELECT count(*) FROM recordings)||'|'||(SELECT count(*) FROM box_manifests)")
