@@ -660,3 +660,45 @@ fail:
 	json_decref(files);
 	return NULL;
 }
+
+int
+syncj_forget_host(struct journal *j, const char *dir)
+{
+	sqlite3 *db = journal_db(j);
+	sqlite3_stmt *st = NULL;
+	struct syncj_recording *recs = NULL;
+	struct stat sb;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = rec_list(j, dir, "y.acked_sha256 IS NOT NULL", &recs, &n)) != 0)
+		return rc;
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE; CREATE TEMP TABLE IF NOT EXISTS gone"
+	    "(id INTEGER PRIMARY KEY); DELETE FROM gone;", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO gone VALUES (?)", -1, &st, NULL);
+	/* Freed by retention after the old host confirmed them: not on the box
+	 * any more, so they cannot go to the new host. */
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		if (stat(recs[i].path, &sb) == 0)
+			continue;
+		sqlite3_bind_int64(st, 1, recs[i].id);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db,
+		    "DELETE FROM sync_state WHERE NOT (kind = 'recording' AND ref_id IN"
+		    " (SELECT id FROM gone)) AND NOT (kind = 'manifest' AND ref_id IN"
+		    " (SELECT session_id FROM recordings WHERE id IN (SELECT id FROM gone)));"
+		    /* Their sessions' manifests could not be checked there either. */
+		    "INSERT OR IGNORE INTO sync_state(kind, ref_id, acked_sha256, acked_bytes)"
+		    " SELECT DISTINCT 'manifest', session_id, NULL, 0 FROM recordings WHERE"
+		    " id IN (SELECT id FROM gone) AND session_id IS NOT NULL;"
+		    "DELETE FROM gone; COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	free(recs);
+	return rc == SQLITE_OK ? 0 : err_of(rc);
+}

@@ -270,11 +270,24 @@ enroll(struct syncw *w)
 		goto out;
 	}
 	reply = json_loadb(r.body, r.len, 0, NULL);
-	snprintf(w->url, sizeof w->url, "%s", s.url);
-	snprintf(w->pin, sizeof w->pin, "%s", s.pin);
 	snprintf(w->room, sizeof w->room, "%s",
 	    json_string_value(json_object_get(reply, "room")) ?
 	    json_string_value(json_object_get(reply, "room")) : "");
+	/* Another host: its confirmations are not the old one's. Forgotten
+	 * before the new host is saved, so a crash between the two only sends
+	 * everything to the old host again, which stores nothing twice. */
+	if (w->enrolled && (strcmp(w->url, s.url) != 0 || strcmp(w->pin, s.pin) != 0)) {
+		if ((rc = syncj_forget_host(w->j, w->dir)) < 0) {
+			set_error(w, "cannot reset sync state for the new host: %s", strerror(-rc));
+			goto out;
+		}
+		event(w, "sync-host-changed", "from=%s to=%s", w->url, s.url);
+		log_info("moving from %s to %s: everything is sent again", w->url, s.url);
+		w->nrefused = 0;
+		w->distrust_journal_sha = 0;
+	}
+	snprintf(w->url, sizeof w->url, "%s", s.url);
+	snprintf(w->pin, sizeof w->pin, "%s", s.pin);
 	if ((rc = save_host(w)) < 0) {
 		set_error(w, "cannot save the enrollment: %s", strerror(-rc));
 		goto out;
