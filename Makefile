@@ -13,7 +13,7 @@ PKG_CONFIG ?= pkg-config
 # The box needs FW_PKGS only, so a cross build (PKGS=$(FW_PKGS)) needs no
 # :arm64 copies of the host's libraries.
 FW_PKGS = sqlite3 libopusenc opus ogg libusb-1.0 libqrencode libsodium \
-          libcurl jansson sndfile libpng freetype2 alsa
+          libcurl jansson sndfile libpng freetype2 alsa nettle
 HOST_PKGS = libmicrohttpd libical gnutls
 PKGS    ?= $(FW_PKGS) $(HOST_PKGS)
 CFLAGS  ?= -O2 -g

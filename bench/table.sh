@@ -48,7 +48,7 @@ else
 	set --
 	[ -z "${SYNC_MB:-}${SYNC_RUNS:-}" ] || set -- "${SYNC_MB:-30}" "${SYNC_RUNS:-3}"
 	if O=$O sh bench/sync_upload.sh "$@" >"$R/sync.log" 2>&1; then
-		sed -n 's/^box sync: *\([0-9.]*\) ms.*/sync_box_ms=\1/p; s/^curl PUT: *\([0-9.]*\) ms.*/sync_curl_ms=\1/p; s/^upload of \([0-9]*\) MB.*/sync_mb=\1/p' \
+		sed -n 's/^box sync: *\([0-9.]*\) ms.*/sync_box_ms=\1/p; s/^curl PUT: *\([0-9.]*\) ms.*/sync_curl_ms=\1/p; s/^nwput PUT: *\([0-9.]*\) ms.*/sync_nwput_ms=\1/p; s/^upload of \([0-9]*\) MB.*/sync_mb=\1/p' \
 		    "$R/sync.log" >>"$KV"
 	else
 		echo "sync_failed=1" >>"$KV"
@@ -126,9 +126,17 @@ fi
 		else if (v["sync_failed"] || v["sync_box_ms"] == "" || v["sync_curl_ms"] == "")
 			row("sync upload", "bench/sync_upload.sh failed or changed its output: see bench-results/sync.log", "", "", "≤ 1.25×", 0)
 		else
+		{
 			row("sync upload of " v["sync_mb"] " MB over loopback TLS (median)", v["sync_box_ms"] " ms",
-			    "curl PUT " v["sync_curl_ms"] " ms", x(v["sync_box_ms"] / v["sync_curl_ms"]), "≤ 1.25×",
+			    "curl PUT (OpenSSL) " v["sync_curl_ms"] " ms", x(v["sync_box_ms"] / v["sync_curl_ms"]), "≤ 1.25×",
 			    v["sync_box_ms"] / v["sync_curl_ms"] <= 1.25)
+			# The same PUT through the box's own libcurl + GnuTLS: what
+			# the protocol costs, without the TLS library's difference.
+			if (v["sync_nwput_ms"] != "")
+				row("sync upload vs one PUT with the box's libcurl/GnuTLS", v["sync_box_ms"] " ms",
+				    "nwput PUT " v["sync_nwput_ms"] " ms", x(v["sync_box_ms"] / v["sync_nwput_ms"]), "≤ 1.25×",
+				    v["sync_box_ms"] / v["sync_nwput_ms"] <= 1.25)
+		}
 		# Publish: baseline for k× is k times the 1× time.
 		if (v["skip_publish"])
 			row("publish 1×/2×/4× meeting", skip, "", "", "linear", -1)

@@ -9,7 +9,7 @@ BUILD="build-essential pkg-config libsqlite3-dev libopusenc-dev libopus-dev
 libogg-dev libusb-1.0-0-dev libqrencode-dev libsodium-dev libmicrohttpd-dev
 libcurl4-gnutls-dev libgnutls28-dev libjansson-dev libical-dev libsndfile1-dev
 libpng-dev libfreetype-dev fonts-dejavu-core libasound2-dev libcmocka-dev
-libcsv-dev"
+libcsv-dev nettle-dev"
 TEST="opus-tools minisign zbar-tools sqlite3 espeak-ng sox socat python3
 clang valgrind procps psmisc chromium nodejs curl openssl gdb"
 IMAGE="gcc-aarch64-linux-gnu qemu-system-arm qemu-user-static kmod cpio
@@ -18,7 +18,7 @@ libsqlite3-dev:arm64 libopusenc-dev:arm64 libopus-dev:arm64 libogg-dev:arm64
 libusb-1.0-0-dev:arm64 libqrencode-dev:arm64 libsodium-dev:arm64
 libcurl4-gnutls-dev:arm64 libjansson-dev:arm64 libsndfile1-dev:arm64
 libpng-dev:arm64 libfreetype-dev:arm64 libasound2-dev:arm64
-libcmocka-dev:arm64
+libcmocka-dev:arm64 nettle-dev:arm64
 libacl1:arm64 libblkid1:arm64 libcap2:arm64 libkmod2:arm64 libselinux1:arm64"
 # (the last line: libraries the guest's udevd needs, copied into the image)
 # Not installed but fetched with `apt-get download` by board/qemu-virt/image.mk

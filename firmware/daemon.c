@@ -331,6 +331,11 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 	d->clock.force_synced = cfg->clock_synced;
 	if ((rc = journal_open(dir, &d->journal, err, errlen)) != 0)
 		return rc;
+	/* Whatever the box records reaches the host without waiting for the
+	 * next heartbeat; events the worker writes itself it sends in the
+	 * same round (see sync_worker.c). */
+	if (d->sync)
+		journal_on_change(d->journal, sync_nudge, d->sync);
 	nwclock_now(&d->clock, &now);
 	d->started_mono_ns = now.mono_ns;
 	/* A session left open by a crash or power cut goes on: the room is

@@ -15,6 +15,10 @@ struct journal {
 	sqlite3_stmt *ins_scan;
 	int version;
 	char device_id[33];
+	/* Someone to tell about new rows once they are committed. */
+	void (*on_change)(void *);
+	void *on_change_arg;
+	int change_pending;
 };
 
 /* A timestamp is four columns: see nwtime.h for why. */
@@ -344,6 +348,28 @@ journal_close(struct journal *j)
 	free(j);
 }
 
+void
+journal_on_change(struct journal *j, void (*fn)(void *), void *arg)
+{
+	j->on_change = fn;
+	j->on_change_arg = arg;
+}
+
+/* A row that sync sends was written: tell, once it is committed (inside
+ * journal_txn, at its commit), so whoever looks finds it. */
+static void
+changed(struct journal *j)
+{
+	if (!j->on_change)
+		return;
+	if (!sqlite3_get_autocommit(j->db)) {
+		j->change_pending = 1;
+		return;
+	}
+	j->change_pending = 0;
+	j->on_change(j->on_change_arg);
+}
+
 int
 journal_add_scan(struct journal *j, const struct journal_scan *s, int64_t *rowid)
 {
@@ -380,6 +406,7 @@ journal_add_scan(struct journal *j, const struct journal_scan *s, int64_t *rowid
 		return journal_errno(rc) ? journal_errno(rc) : -EIO;
 	if (rowid)
 		*rowid = sqlite3_last_insert_rowid(j->db);
+	changed(j);
 	return 0;
 }
 
@@ -407,6 +434,7 @@ journal_session_start(struct journal *j, const char *uid, const char *title,
 	if (rc != SQLITE_DONE)
 		return journal_errno(rc) ? journal_errno(rc) : -EIO;
 	*id = sqlite3_last_insert_rowid(j->db);
+	changed(j);
 	return 0;
 }
 
@@ -428,7 +456,10 @@ journal_session_stop(struct journal *j, int64_t id, const struct nw_stamp *at)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return journal_errno(rc) ? journal_errno(rc) : -EIO;
-	return sqlite3_changes(j->db) == 1 ? 0 : -ENOENT;
+	if (sqlite3_changes(j->db) != 1)
+		return -ENOENT;
+	changed(j);
+	return 0;
 }
 
 #define SESSION_COLS "id, uid, title, origin, start_boot, start_mono_ns, " \
@@ -497,7 +528,10 @@ journal_event(struct journal *j, const char *kind, const char *detail,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : (journal_errno(rc) ? journal_errno(rc) : -EIO);
+	if (rc != SQLITE_DONE)
+		return journal_errno(rc) ? journal_errno(rc) : -EIO;
+	changed(j);
+	return 0;
 }
 
 int
@@ -558,12 +592,16 @@ journal_txn(struct journal *j, int (*fn)(struct journal *, void *), void *arg)
 		return journal_errno(rc) ? journal_errno(rc) : -EIO;
 	if ((rc = fn(j, arg)) != 0) {
 		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+		j->change_pending = 0;
 		return rc;
 	}
 	rc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+		j->change_pending = 0;
 		return journal_errno(rc) ? journal_errno(rc) : -EIO;
 	}
+	if (j->change_pending)
+		changed(j);
 	return 0;
 }

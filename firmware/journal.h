@@ -66,6 +66,10 @@ int journal_session_current(struct journal *, struct journal_session *);
 int journal_session_get(struct journal *, int64_t id, struct journal_session *);
 
 /* Audit log. kind is a short word ("scan-rejected", "session-start"...). */
+/* fn(arg) runs after a committed scan, session start or stop, or event (at
+ * the commit of a journal_txn that wrote one): the daemon tells the sync
+ * worker there is something new to send. */
+void journal_on_change(struct journal *, void (*fn)(void *), void *arg);
 int journal_event(struct journal *, const char *kind, const char *detail,
     const struct nw_stamp *);
 

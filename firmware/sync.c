@@ -234,6 +234,17 @@ sync_attach(struct sync *s, struct loop *l)
 	return 0;
 }
 
+/* New data in the journal: the worker sends it soon, gathering what comes
+ * close together into one round (see sync_worker.c). */
+void
+sync_nudge(void *arg)
+{
+	struct sync *s = arg;
+
+	if (s && !s->gone)
+		send(s->fd, "data", 4, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 void
 sync_kick(struct sync *s)
 {

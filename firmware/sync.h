@@ -36,6 +36,8 @@ int sync_attach(struct sync *, struct loop *);
 void sync_stop(struct sync *);
 /* Asks the worker to try now (resets its backoff). */
 void sync_kick(struct sync *);
+/* journal_on_change hook (arg: the struct sync): new rows to send. */
+void sync_nudge(void *);
 
 /* The status object for `notewellctl status`: worker state, enrollment,
  * last error, and the backlog counted from the journal. */

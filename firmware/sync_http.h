@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <curl/curl.h>
 
@@ -58,6 +59,19 @@ void synchttp_free(struct synchttp *);
 int synchttp_request(struct synchttp *, const char *method, const char *path,
     const char *content_type, const void *body, size_t len, struct synchttp_reply *,
     char *err, size_t errlen);
+/* Fills buf with up to len body bytes: the count, 0 at the end, -errno. */
+typedef ssize_t (*synchttp_read_fn)(void *arg, void *buf, size_t len);
+/*
+ * Sends a signed PUT whose body of len bytes comes from read as curl sends
+ * it (a streamed recording upload, syncseg.h). *seq is set to the request's
+ * sequence number before the first read, as the body's signatures name it.
+ * The request signature covers an empty body; the host asks for the body
+ * (100-continue) only after checking the headers. Returns as
+ * synchttp_request, or read's error.
+ */
+int synchttp_stream(struct synchttp *, const char *path, const char *content_type,
+    int64_t len, synchttp_read_fn read, void *arg, uint64_t *seq,
+    struct synchttp_reply *, char *err, size_t errlen);
 void synchttp_reply_free(struct synchttp_reply *);
 
 #endif

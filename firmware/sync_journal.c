@@ -459,6 +459,16 @@ count_where(struct journal *j, const char *sql, int64_t *count, int64_t *oldest)
 	return rc == SQLITE_OK ? 0 : err_of(rc);
 }
 
+/* Rows of table alias x stamped between session s's start and end: the
+ * session's events and notice switches. A session can span one reboot
+ * (a power cut): then the start's boot from its start on, and the end's
+ * boot up to its end. */
+#define IN_SESSION(x) \
+	" ((" x ".at_boot = s.start_boot AND " x ".at_mono_ns >= s.start_mono_ns AND" \
+	"   (s.end_boot != s.start_boot OR " x ".at_mono_ns <= s.end_mono_ns)) OR" \
+	"  (s.end_boot != s.start_boot AND " x ".at_boot = s.end_boot AND" \
+	"   " x ".at_mono_ns <= s.end_mono_ns))"
+
 #define MANIFEST_READY_WHERE \
 	" s.end_boot IS NOT NULL" \
 	" AND NOT EXISTS (SELECT 1 FROM sync_state y WHERE y.kind = 'manifest' AND y.ref_id = s.id)"
@@ -524,6 +534,10 @@ syncj_sessions_for_manifest(struct journal *j, int64_t **ids, size_t *n)
 	    "  (r.state = 'recording' OR (r.state IN ('finished', 'recovered') AND NOT EXISTS"
 	    "  (SELECT 1 FROM sync_state y WHERE y.kind = 'recording' AND y.ref_id = r.id"
 	    "   AND y.acked_sha256 IS NOT NULL))))"
+	    " AND NOT EXISTS (SELECT 1 FROM events e WHERE" IN_SESSION("e")
+	    "  AND " UNSYNCED("event", "e.id") ")"
+	    " AND NOT EXISTS (SELECT 1 FROM notice_switches w WHERE" IN_SESSION("w")
+	    "  AND " UNSYNCED("notice-switch", "w.id") ")"
 	    " ORDER BY s.id", -1, &st, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -580,44 +594,53 @@ add_entry(json_t *list, json_t *rec)
 	return 0;
 }
 
+/* Adds the record of each row id sql (one parameter: the session) lists. */
+static int
+add_list(struct journal *j, const char *box, json_t *list, const char *kind, const char *sql,
+    int64_t session_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK)
+		sqlite3_bind_int64(st, 1, session_id);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = add_entry(list, syncj_record(j, kind, sqlite3_column_int64(st, 0), box)) ?
+		    SQLITE_NOMEM : SQLITE_OK;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 json_t *
 syncj_manifest(struct journal *j, const char *dir, const char *box, int64_t session_id,
     const char *signed_at)
 {
 	struct journal_session s;
 	struct syncj_recording *recs = NULL;
-	sqlite3_stmt *st = NULL;
 	json_t *m = NULL, *records = json_array(), *files = json_array();
 	char where[128];
 	size_t n = 0;
-	int rc;
 
 	if (!records || !files || journal_session_get(j, session_id, &s) != 0)
 		goto fail;
 	if (add_entry(records, syncj_record(j, "session", session_id, box)) != 0)
 		goto fail;
-	/* The notices the scans were stamped with, then the scans. */
-	rc = sqlite3_prepare_v2(journal_db(j), "SELECT n.rowid FROM notices n WHERE EXISTS"
-	    " (SELECT 1 FROM scans c WHERE c.session_id = ?1 AND c.notice_id = n.id AND"
-	    " c.notice_sha256 = n.sha256) ORDER BY n.rowid", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		sqlite3_bind_int64(st, 1, session_id);
-	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		if (add_entry(records, syncj_record(j, "notice", sqlite3_column_int64(st, 0), box)))
-			rc = SQLITE_NOMEM;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_OK)
-		goto fail;
-	rc = sqlite3_prepare_v2(journal_db(j), "SELECT id FROM scans WHERE session_id = ?"
-	    " ORDER BY id", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		sqlite3_bind_int64(st, 1, session_id);
-	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		if (add_entry(records, syncj_record(j, "scan", sqlite3_column_int64(st, 0), box)))
-			rc = SQLITE_NOMEM;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK)
+	/* The notices the session's scans and recordings were stamped with
+	 * and those it switched to, then scans, notice switches and events:
+	 * every record the session's data rests on. */
+	if (add_list(j, box, records, "notice", "SELECT n.rowid FROM notices n, sessions s"
+	    " WHERE s.id = ?1 AND (EXISTS (SELECT 1 FROM scans c WHERE c.session_id = s.id"
+	    " AND c.notice_id = n.id AND c.notice_sha256 = n.sha256) OR EXISTS (SELECT 1 FROM"
+	    " recordings r WHERE r.session_id = s.id AND r.notice_id = n.id AND"
+	    " r.notice_sha256 = n.sha256) OR EXISTS (SELECT 1 FROM notice_switches w WHERE"
+	    " w.notice_id = n.id AND w.sha256 = n.sha256 AND" IN_SESSION("w") "))"
+	    " ORDER BY n.rowid", session_id) != 0 ||
+	    add_list(j, box, records, "scan", "SELECT id FROM scans WHERE session_id = ?1"
+	    " ORDER BY id", session_id) != 0 ||
+	    add_list(j, box, records, "notice-switch", "SELECT w.id FROM notice_switches w,"
+	    " sessions s WHERE s.id = ?1 AND" IN_SESSION("w") " ORDER BY w.id", session_id) != 0 ||
+	    add_list(j, box, records, "event", "SELECT e.id FROM events e, sessions s"
+	    " WHERE s.id = ?1 AND" IN_SESSION("e") " ORDER BY e.id", session_id) != 0)
 		goto fail;
 	/* The id is an integer we format ourselves: no injection possible. */
 	snprintf(where, sizeof where, "y.acked_sha256 IS NOT NULL AND r.session_id = %lld",
@@ -636,4 +659,46 @@ fail:
 	json_decref(records);
 	json_decref(files);
 	return NULL;
+}
+
+int
+syncj_forget_host(struct journal *j, const char *dir)
+{
+	sqlite3 *db = journal_db(j);
+	sqlite3_stmt *st = NULL;
+	struct syncj_recording *recs = NULL;
+	struct stat sb;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = rec_list(j, dir, "y.acked_sha256 IS NOT NULL", &recs, &n)) != 0)
+		return rc;
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE; CREATE TEMP TABLE IF NOT EXISTS gone"
+	    "(id INTEGER PRIMARY KEY); DELETE FROM gone;", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO gone VALUES (?)", -1, &st, NULL);
+	/* Freed by retention after the old host confirmed them: not on the box
+	 * any more, so they cannot go to the new host. */
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		if (stat(recs[i].path, &sb) == 0)
+			continue;
+		sqlite3_bind_int64(st, 1, recs[i].id);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db,
+		    "DELETE FROM sync_state WHERE NOT (kind = 'recording' AND ref_id IN"
+		    " (SELECT id FROM gone)) AND NOT (kind = 'manifest' AND ref_id IN"
+		    " (SELECT session_id FROM recordings WHERE id IN (SELECT id FROM gone)));"
+		    /* Their sessions' manifests could not be checked there either. */
+		    "INSERT OR IGNORE INTO sync_state(kind, ref_id, acked_sha256, acked_bytes)"
+		    " SELECT DISTINCT 'manifest', session_id, NULL, 0 FROM recordings WHERE"
+		    " id IN (SELECT id FROM gone) AND session_id IS NOT NULL;"
+		    "DELETE FROM gone; COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	free(recs);
+	return rc == SQLITE_OK ? 0 : err_of(rc);
 }

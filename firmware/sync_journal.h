@@ -81,6 +81,14 @@ int syncj_recordings_confirmed(struct journal *, const char *dir, struct syncj_r
 int syncj_sessions_for_manifest(struct journal *, int64_t **ids, size_t *n);
 int syncj_manifest_done(struct journal *, int64_t session_id, const char *sha256,
     int64_t now_wall_ns);
+/*
+ * The box moves to another host (a setup code for another URL or TLS key):
+ * every confirmation was the old host's, so all is forgotten and everything
+ * is sent again, and retention waits for the new host's word. Recordings
+ * retention already freed cannot be sent; they, and their sessions'
+ * manifests, stay marked (by the old host) so they do not block the rest.
+ */
+int syncj_forget_host(struct journal *, const char *dir);
 /* The manifest body of a session (see docs/sync.md). */
 json_t *syncj_manifest(struct journal *, const char *dir, const char *box,
     int64_t session_id, const char *signed_at);

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -31,6 +32,7 @@
 #include "sync_http.h"
 #include "sync_journal.h"
 #include "sync_notices.h"
+#include "syncseg.h"
 
 #define BATCH_MAX 200
 #define BATCH_BYTES (512u << 10)
@@ -271,11 +273,24 @@ enroll(struct syncw *w)
 		goto out;
 	}
 	reply = json_loadb(r.body, r.len, 0, NULL);
-	snprintf(w->url, sizeof w->url, "%s", s.url);
-	snprintf(w->pin, sizeof w->pin, "%s", s.pin);
 	snprintf(w->room, sizeof w->room, "%s",
 	    json_string_value(json_object_get(reply, "room")) ?
 	    json_string_value(json_object_get(reply, "room")) : "");
+	/* Another host: its confirmations are not the old one's. Forgotten
+	 * before the new host is saved, so a crash between the two only sends
+	 * everything to the old host again, which stores nothing twice. */
+	if (w->enrolled && (strcmp(w->url, s.url) != 0 || strcmp(w->pin, s.pin) != 0)) {
+		if ((rc = syncj_forget_host(w->j, w->dir)) < 0) {
+			set_error(w, "cannot reset sync state for the new host: %s", strerror(-rc));
+			goto out;
+		}
+		event(w, "sync-host-changed", "from=%s to=%s", w->url, s.url);
+		log_info("moving from %s to %s: everything is sent again", w->url, s.url);
+		w->nrefused = 0;
+		w->distrust_journal_sha = 0;
+	}
+	snprintf(w->url, sizeof w->url, "%s", s.url);
+	snprintf(w->pin, sizeof w->pin, "%s", s.pin);
 	if ((rc = save_host(w)) < 0) {
 		set_error(w, "cannot save the enrollment: %s", strerror(-rc));
 		goto out;
@@ -478,56 +493,100 @@ offset_of(struct syncw *w, const struct synchttp_reply *r, int64_t *off, int *co
 	return 0;
 }
 
+static ssize_t
+file_pread(void *arg, void *buf, size_t len, int64_t off)
+{
+	int fd = *(int *)arg;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, (char *)buf + got, len - got, off + (int64_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+struct stream_progress {
+	struct syncw *w;
+	struct syncseg_writer sw;
+	const struct syncj_recording *rec;
+};
+
+static ssize_t
+stream_read(void *arg, void *buf, size_t len)
+{
+	struct stream_progress *p = arg;
+	ssize_t n = syncseg_writer_read(&p->sw, buf, len);
+
+	/* Progress is for the status line only (the host's confirmed length
+	 * is what resumes), so a journal write a second is plenty. */
+	if (n > 0 && wall_now(p->w) - p->w->progress_ns > 1000000000) {
+		p->w->progress_ns = wall_now(p->w);
+		syncj_recording_progress(p->w->j, p->rec->id, p->sw.off, NULL, p->w->progress_ns);
+	}
+	return n;
+}
+
+/*
+ * Sends [*off, size) in one request as signed segments (syncseg.h): the
+ * host checks and writes each as it arrives and makes them durable at
+ * least once a second and at the end, so disk, network and hashing
+ * overlap instead of taking turns per chunk. The answer is the length the
+ * host confirmed: 0 when it took the stream, 1 when it holds another length
+ * than *off (409, before any body; *off is then that length), or -errno.
+ */
 static int
-send_chunks(struct syncw *w, const struct syncj_recording *rec, const char *sha,
+send_stream(struct syncw *w, const struct syncj_recording *rec, const char *sha,
     int64_t size, int64_t *off, int *complete)
 {
-	size_t chunk = (size_t)w->cfg->sync_chunk_kb * 1024;
+	struct stream_progress p = { .w = w, .rec = rec };
 	struct synchttp_reply r = { 0 };
+	size_t seg = (size_t)w->cfg->sync_chunk_kb * 1024;
 	char path[160], err[256];
-	char *buf = malloc(chunk);
-	int fd = -1, rc = 0;
+	int fd, rc;
 
-	if (!buf)
-		return -ENOMEM;
 	if ((fd = open(rec->path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		set_error(w, "%s: %s", rec->path, strerror(errno));
+		return rc;
+	}
+	if ((rc = syncseg_writer_init(&p.sw, file_pread, &fd, w->key->sk, w->box, sha, *off,
+	    size, seg)) < 0) {
+		set_error(w, "%s: %s", rec->path, strerror(-rc));
 		goto out;
 	}
-	while (!*complete && *off < size) {
-		size_t want = (size_t)(size - *off) < chunk ? (size_t)(size - *off) : chunk;
-		ssize_t got = pread(fd, buf, want, *off);
-		if (got != (ssize_t)want) {
-			rc = -EIO;
-			set_error(w, "%s: short read", rec->path);
-			break;
-		}
-		snprintf(path, sizeof path, "/v1/recordings/%s/data/%" PRId64, sha, *off);
-		rc = synchttp_request(&w->http, "PUT", path, "application/octet-stream", buf,
-		    want, &r, err, sizeof err);
-		/* 409: the host has another length; carry on from there. */
-		if (rc < 0 || (r.status != 200 && r.status != 409)) {
-			http_problem(w, "uploading a recording", rc, err, &r);
-			rc = rc < 0 ? rc : -EIO;
-			break;
-		}
-		if ((rc = offset_of(w, &r, off, complete)) < 0)
-			break;
-		synchttp_reply_free(&r);
-		w->chunks_sent++;
-		/* Progress is for the status line only (the host's confirmed
-		 * length is what resumes), so a journal write a second is plenty. */
-		if (wall_now(w) - w->progress_ns > 1000000000) {
-			w->progress_ns = wall_now(w);
-			syncj_recording_progress(w->j, rec->id, *off, NULL, w->progress_ns);
-		}
+	snprintf(path, sizeof path, "/v1/recordings/%s/stream/%" PRId64, sha, *off);
+	rc = synchttp_stream(&w->http, path, SYNCSEG_CONTENT_TYPE,
+	    syncseg_body_len(*off, size, seg), stream_read, &p, &p.sw.seq, &r, err, sizeof err);
+	/* 409: the host holds another length; carry on from there. */
+	if (rc < 0 || (r.status != 200 && r.status != 409)) {
+		http_problem(w, "uploading a recording", rc, err, &r);
+		rc = rc < 0 ? rc : -EIO;
+		goto out;
+	}
+	if ((rc = offset_of(w, &r, off, complete)) < 0)
+		goto out;
+	w->chunks_sent += p.sw.segments_sent;
+	if (r.status == 409) {
+		rc = 1;
+		goto out;
+	}
+	/* The recorder sealed another hash than these bytes have: the file
+	 * changed since, and the box cannot vouch for it. */
+	if (p.sw.off == size && !syncseg_writer_matches(&p.sw)) {
+		set_error(w, "recording %s no longer matches its SHA-256; not sending it",
+		    rec->name);
+		rc = -EBADMSG;
 	}
 out:
 	synchttp_reply_free(&r);
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	close(fd);
 	return rc;
 }
 
@@ -587,8 +646,7 @@ out:
 static int
 upload_one(struct syncw *w, const struct syncj_recording *rec)
 {
-	struct synchttp_reply r = { 0 };
-	char sha[SYNCPROTO_SHA_HEX + 1], path[160], err[256];
+	char sha[SYNCPROTO_SHA_HEX + 1];
 	int64_t size, off = 0;
 	int complete = 0, rc, tries;
 
@@ -615,22 +673,17 @@ upload_one(struct syncw *w, const struct syncj_recording *rec)
 		    rec->name);
 		return -EBADMSG;
 	}
-	snprintf(path, sizeof path, "/v1/recordings/%s", sha);
-	rc = synchttp_request(&w->http, "GET", path, NULL, NULL, 0, &r, err, sizeof err);
-	if (rc < 0 || r.status != 200) {
-		http_problem(w, "asking for an upload's state", rc, err, &r);
-		synchttp_reply_free(&r);
-		return rc < 0 ? rc : -EIO;
-	}
-	rc = offset_of(w, &r, &off, &complete);
-	synchttp_reply_free(&r);
-	if (rc < 0)
-		return rc;
-	if (off > size)
-		off = 0;	/* cannot be ours; the host resets on a mismatch */
-	for (tries = 0; tries < 3; tries++) {
-		if ((rc = send_chunks(w, rec, sha, size, &off, &complete)) < 0)
-			return rc;
+	/* No question first: a stream from the start is answered 409 with the
+	 * host's confirmed length, before any body is sent, when the host
+	 * holds part of it already; that is a resume, and rare. */
+	off = 0;
+	for (tries = 0; tries < 4; tries++) {
+		if (!complete && off < size) {
+			if ((rc = send_stream(w, rec, sha, size, &off, &complete)) < 0)
+				return rc;
+			if (rc == 1 && off <= size)
+				continue;	/* the host is elsewhere: from there */
+		}
 		rc = finish_recording(w, rec, sha, size, &off, &complete);
 		if (rc != -EAGAIN)
 			return rc;
@@ -935,6 +988,20 @@ pull_notices(struct syncw *w)
 
 /* ---- one round ---- */
 
+/* 1 when a record the host has not confirmed (and has not refused in this
+ * worker's life) is in the journal. */
+static int
+records_waiting(struct syncw *w)
+{
+	struct syncj_item item;
+	size_t n = 0;
+
+	if (syncj_collect(w->j, w->box, &item, 1, BATCH_BYTES, is_refused, w, &n) < 0)
+		return 0;
+	syncj_items_free(&item, n);
+	return n > 0;
+}
+
 static enum cycle
 cycle(struct syncw *w)
 {
@@ -980,8 +1047,10 @@ cycle(struct syncw *w)
 		w->last_error[0] = '\0';
 	w->state = "idle";
 	/* Again, as this round may have confirmed more; its audit events are
-	 * records too, so go round once more to send them. */
-	return retention(w) ? CYCLE_MORE : CYCLE_IDLE;
+	 * records too, so go round once more to send them. So does anything
+	 * written while this round ran (the daemon's nudge is queued too, but
+	 * the worker's own events have no one to nudge it). */
+	return retention(w) || records_waiting(w) ? CYCLE_MORE : CYCLE_IDLE;
 }
 
 /* Exponential backoff with "equal jitter": half the step fixed, half
@@ -998,23 +1067,41 @@ backoff_ms(struct syncw *w)
 	return step / 2 + (int64_t)randombytes_uniform((uint32_t)(step / 2 + 1));
 }
 
-/* Waits up to ms for the daemon; 1 when kicked, 0 on timeout, -1 when the
- * daemon has gone. */
+/* Waits up to ms for the daemon: WAKE_KICK when asked to sync now
+ * (notewellctl sync, a setup code, a session's end), WAKE_DATA when only
+ * told that new rows exist, 0 on timeout, -1 when the daemon has gone. */
+enum { WAKE_DATA = 1, WAKE_KICK = 2 };
+
 static int
 wait_daemon(struct syncw *w, int64_t ms)
 {
 	struct pollfd p = { w->fd, POLLIN, 0 };
 	char buf[256];
-	int kicked = 0;
+	int wake = 0;
 	ssize_t n;
 
 	if (poll(&p, 1, ms > INT32_MAX ? INT32_MAX : (int)ms) <= 0)
 		return 0;
 	while ((n = recv(w->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
-		kicked = 1;
+		if (wake < WAKE_KICK)
+			wake = n == 4 && memcmp(buf, "data", 4) == 0 ? WAKE_DATA : WAKE_KICK;
 	if (n == 0)
 		return -1;
-	return kicked;
+	return wake;
+}
+
+/* Rows written close together (a queue of badge scans, a session's events)
+ * go in one round: a nudge starts a round no sooner than this after the
+ * last one began. */
+#define GATHER_MS 300
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -1067,8 +1154,8 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
 		log_warnx("sync: no heartbeats: %s", strerror(-rc));
 	rc = 1;
 	for (;;) {
+		int64_t began = mono_ms(), delay;
 		enum cycle c = cycle(w);
-		int64_t delay;
 		int k;
 
 		if (c == CYCLE_FAIL) {
@@ -1086,7 +1173,18 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
 		send_status(w);
 		if ((k = wait_daemon(w, delay)) < 0)
 			break;
-		if (k > 0)
+		/* New rows while retrying change nothing: the backoff stands. */
+		while (k == WAKE_DATA && w->failures > 0) {
+			int64_t left = delay - (mono_ms() - began);
+			if (left <= 0 || (k = wait_daemon(w, left)) <= 0)
+				break;
+		}
+		while (k == WAKE_DATA && mono_ms() - began < GATHER_MS)
+			if ((k = wait_daemon(w, GATHER_MS - (mono_ms() - began))) == 0)
+				break;
+		if (k < 0)
+			break;
+		if (k == WAKE_KICK)
 			w->failures = 0;	/* someone asked: try now */
 	}
 	rc = 0;

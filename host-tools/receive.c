@@ -41,6 +41,7 @@
 #include "privdrop.h"
 #include "recv_parse.h"
 #include "syncproto.h"
+#include "syncseg.h"
 #include "syncstore.h"
 #include "tlscert.h"
 
@@ -54,6 +55,7 @@ enum route {
 	R_MANIFEST,	/* POST /v1/manifests */
 	R_REC_STATUS,	/* GET  /v1/recordings/SHA */
 	R_REC_DATA,	/* PUT  /v1/recordings/SHA/data/OFFSET */
+	R_REC_STREAM,	/* PUT  /v1/recordings/SHA/stream/OFFSET */
 	R_REC_FINISH,	/* POST /v1/recordings/SHA/finish */
 	R_SCHEDULE,	/* GET  /v1/schedule: the box's room's sessions */
 	R_NOTICES,	/* GET  /v1/notices: versions the host pushes */
@@ -76,10 +78,20 @@ struct throttle {
 	int fails;
 };
 
+/* Streams in progress, so a box that reconnects (or asks where its upload
+ * stands) finds every byte the old connection had verified. One per
+ * connection at most, so the connection limit bounds it. */
+#define STREAMS_MAX 64
+/* A streamed upload is made durable and confirmed at least this often. */
+#define CHECKPOINT_NS 1000000000LL
+
+struct req;
+
 struct srv {
 	struct store *st;
 	int bench_sink;
 	struct throttle t[THROTTLE_SLOTS];
+	struct req *streams[STREAMS_MAX];
 };
 
 struct req {
@@ -99,6 +111,15 @@ struct req {
 	crypto_hash_sha256_state h;
 	int sink_fd;			/* R_BENCH */
 	int64_t sink_bytes;
+	struct sha256_ctx sink_h;	/* the same hash as an upload's */
+	/* R_REC_STREAM */
+	struct srv *srv;
+	struct syncseg_reader seg;
+	int part_fd;			/* -1 when not streaming */
+	int64_t durable;		/* fdatasynced and confirmed up to here */
+	int64_t writeback;		/* writeback started up to here */
+	int64_t checkpoint_ns;
+	int store_err;			/* a checkpoint failed: sticky */
 };
 
 struct reply {
@@ -318,6 +339,9 @@ route_of(const char *method, const char *url, struct req *r)
 	if (strcmp(method, "PUT") == 0 && strncmp(p, "/data/", 6) == 0 &&
 	    parse_offset(p + 6, &r->offset) == 0)
 		return R_REC_DATA;
+	if (strcmp(method, "PUT") == 0 && strncmp(p, "/stream/", 8) == 0 &&
+	    parse_offset(p + 8, &r->offset) == 0)
+		return R_REC_STREAM;
 	return R_NONE;
 }
 
@@ -331,6 +355,7 @@ route_max(enum route r)
 	case R_REC_DATA: return MAX_CHUNK_BODY;
 	case R_REC_FINISH: return RECV_MAX_FINISH_BODY;
 	case R_HEARTBEAT: return OPSSTORE_HEARTBEAT_MAX;
+	case R_REC_STREAM:	/* checked segment by segment, see stream_data */
 	case R_REC_STATUS:
 	case R_SCHEDULE:
 	case R_NOTICES:
@@ -398,6 +423,33 @@ static int
 device_pk(struct srv *s, const char *box, uint8_t pk[32])
 {
 	return store_device_key(s->st, box, pk);
+}
+
+/*
+ * Records the request's sequence number (refusing a replay) and clock
+ * sample in one transaction committed without an fsync of its own: the
+ * next data commit (synchronous = FULL) makes it durable with everything
+ * before it, as SQLite's WAL replays a prefix. A power cut can therefore
+ * only forget the sequence numbers of requests that changed nothing (a
+ * status or schedule question), and answering such a request twice is
+ * harmless; it saves an fsync per request, most of a small request's cost.
+ */
+static int
+note_request(struct srv *s, struct req *r)
+{
+	int rc;
+
+	store_exec(s->st, "PRAGMA synchronous = NORMAL");
+	if ((rc = store_begin(s->st)) == 0) {
+		rc = syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr);
+		if (rc == 0)
+			syncstore_note_clock(s->st, r->box, &r->box_now, now_ns());
+		if (rc == 0)
+			rc = store_commit(s->st);
+		store_rollback(s->st);
+	}
+	store_exec(s->st, "PRAGMA synchronous = FULL");
+	return rc;
 }
 
 /* ---- handlers ---- */
@@ -556,7 +608,7 @@ offset_json(int64_t off, int complete, const char *sha)
  * may be a torn write from before a crash and are sent again. */
 static int
 upload_state(struct srv *s, struct req *r, int64_t *confirmed, int *complete,
-    crypto_hash_sha256_state *hs, int *has_state)
+    struct sha256_ctx *hs, int *has_state)
 {
 	char part[PATH_MAX];
 	struct stat sb;
@@ -579,9 +631,233 @@ upload_state(struct srv *s, struct req *r, int64_t *confirmed, int *complete,
 		return syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, NULL, 0,
 		    now_ns() / 1000000000);
 	}
-	if (sb.st_size > *confirmed && truncate(part, *confirmed) != 0)
-		return -errno;
+	if (sb.st_size > *confirmed) {
+		/* Checked bytes written after the last checkpoint by a host that
+		 * died: the box sends them again, so count them as received. */
+		if (truncate(part, *confirmed) != 0)
+			return -errno;
+		syncstore_upload_count(s->st, r->box, r->sha, sb.st_size - *confirmed);
+	}
 	return 0;
+}
+
+/* ---- streamed uploads ---- */
+
+static struct req **
+stream_slot(struct srv *s, const char *box, const char *sha)
+{
+	for (int i = 0; i < STREAMS_MAX; i++)
+		if (s->streams[i] && strcmp(s->streams[i]->box, box) == 0 &&
+		    strcmp(s->streams[i]->sha, sha) == 0)
+			return &s->streams[i];
+	return NULL;
+}
+
+/* Makes what the stream verified durable, then confirms it: only then may
+ * the box hear of it or a resume start after it. */
+static int
+stream_checkpoint(struct srv *s, struct req *r)
+{
+	struct timespec ts;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r->checkpoint_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (r->store_err || r->seg.end <= r->durable)
+		return r->store_err;
+	if (fdatasync(r->part_fd) != 0)
+		rc = -errno;
+	else
+		rc = syncstore_upload_advance(s->st, r->box, r->sha, r->seg.end,
+		    r->seg.end - r->durable, &r->seg.h, sizeof r->seg.h, now_ns() / 1000000000);
+	if (rc < 0) {
+		log_warnx("box %s: upload %s: cannot confirm %" PRId64 " bytes: %s", r->box,
+		    r->sha, r->seg.end, strerror(-rc));
+		r->store_err = rc;
+		return rc;
+	}
+	r->durable = r->seg.end;
+	return 0;
+}
+
+/* Ends a stream's hold on its upload: checkpoint, then forget it. */
+static void
+stream_close(struct srv *s, struct req *r)
+{
+	struct req **slot;
+
+	if (r->part_fd < 0)
+		return;
+	stream_checkpoint(s, r);
+	if ((slot = stream_slot(s, r->box, r->sha)) && *slot == r)
+		*slot = NULL;
+	/* Bytes past what is confirmed were never checked (or never made
+	 * durable): they are not part of the upload. */
+	if (ftruncate(r->part_fd, r->durable) != 0)
+		log_warn("box %s: upload %s: truncate", r->box, r->sha);
+	close(r->part_fd);
+	r->part_fd = -1;
+}
+
+/* Writeback is started every this many bytes, so the fdatasync at a
+ * checkpoint finds most of the data on its way to the disk already. */
+#define WRITEBACK_BYTES (4 << 20)
+
+static int
+seg_write(void *arg, int64_t off, const uint8_t *data, size_t len)
+{
+	struct req *r = arg;
+
+	if (off + (int64_t)len - r->writeback >= WRITEBACK_BYTES) {
+		sync_file_range(r->part_fd, r->writeback, off - r->writeback,
+		    SYNC_FILE_RANGE_WRITE);
+		r->writeback = off;
+	}
+	while (len > 0) {
+		ssize_t n = pwrite(r->part_fd, data, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		data += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The SHA-256 state over the first len bytes of a part file, for an
+ * upload whose stored state is missing. */
+static int
+hash_prefix(const char *path, int64_t len, struct sha256_ctx *h)
+{
+	uint8_t buf[65536];
+	int64_t at = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	sha256_init(h);
+	if (len == 0)
+		return fd >= 0 ? close(fd), 0 : 0;
+	if (fd < 0)
+		return -errno;
+	while (at < len) {
+		size_t want = len - at < (int64_t)sizeof buf ? (size_t)(len - at) : sizeof buf;
+		ssize_t n = pread(fd, buf, want, at);
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		sha256_update(h, (size_t)n, buf);
+		at += n;
+	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * The headers of a stream are authenticated: take over the upload. A
+ * stream of the same upload on another connection (a box that reconnected
+ * before the old connection was seen to die) is checkpointed and cut off.
+ * Anything but a response (NULL) means the body is not wanted.
+ */
+static json_t *
+stream_begin(struct srv *s, struct req *r, const uint8_t pk[32], unsigned *status)
+{
+	char part[PATH_MAX], rel[256];
+	int64_t confirmed;
+	struct sha256_ctx hs;
+	struct req **slot;
+	int complete, rc, has_state = 0;
+
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	if ((slot = stream_slot(s, r->box, r->sha))) {
+		struct req *old = *slot;
+		log_warnx("box %s: upload %s: a new stream replaces the one in progress",
+		    r->box, r->sha);
+		stream_close(s, old);
+		old->store_err = -ECANCELED;
+	}
+	for (slot = NULL, rc = 0; rc < STREAMS_MAX && !slot; rc++)
+		if (!s->streams[rc])
+			slot = &s->streams[rc];
+	if (!slot) {
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return json_pack("{s:s}", "error", "too many uploads in progress");
+	}
+	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0)
+		return json_pack("{s:s}", "error", "store error");
+	if (complete || r->offset != confirmed) {
+		*status = MHD_HTTP_CONFLICT;
+		return offset_json(confirmed, complete, r->sha);
+	}
+	snprintf(rel, sizeof rel, "incoming/%s", r->box);
+	part_path(s, r->box, r->sha, part, sizeof part);
+	if (!has_state && (rc = hash_prefix(part, confirmed, &hs)) < 0)
+		return json_pack("{s:s}", "error", "store error");
+	if ((rc = mkdirs(s->st->dir, rel)) < 0 ||
+	    (r->part_fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		log_warnx("box %s: upload %s: %s", r->box, r->sha, strerror(rc < 0 ? -rc : errno));
+		*status = MHD_HTTP_INSUFFICIENT_STORAGE;
+		return json_pack("{s:s}", "error", "cannot store the upload");
+	}
+	syncseg_reader_init(&r->seg, pk, r->box, r->seq, r->sha, confirmed, &hs, SYNCSEG_MAX,
+	    seg_write, r);
+	r->durable = r->writeback = confirmed;
+	r->srv = s;
+	stream_checkpoint(s, r);	/* starts the clock */
+	*slot = r;
+	return NULL;
+}
+
+/* Body bytes of a stream: checked and written segment by segment. */
+static enum MHD_Result
+stream_data(struct srv *s, struct req *r, const char *data, size_t len)
+{
+	struct timespec ts;
+
+	/* Cut off by a newer stream of the same upload. */
+	if (r->part_fd < 0)
+		return MHD_NO;
+	/* After a refusal the rest is read and dropped, so the box hears why. */
+	if (!r->seg.err && r->seg.end + (int64_t)len > MAX_RECORDING_BYTES + SYNCSEG_MAX)
+		r->seg.err = -EFBIG, r->seg.why = "recording too large";
+	if (!r->seg.err && !r->store_err)
+		syncseg_reader_feed(&r->seg, (const uint8_t *)data, len);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - r->checkpoint_ns >= CHECKPOINT_NS)
+		stream_checkpoint(s, r);
+	return MHD_YES;
+}
+
+static struct reply
+stream_end(struct srv *s, struct req *r)
+{
+	int rc = syncseg_reader_end(&r->seg);
+	int complete = r->seg.complete;
+	const char *why = r->seg.why;
+	uint64_t nseg = r->seg.segments;
+	json_t *j;
+
+	stream_close(s, r);
+	if (r->store_err == -ECANCELED)
+		return fail(MHD_HTTP_CONFLICT, "another stream of this upload took over");
+	if (r->store_err || (rc < 0 && rc != -EBADMSG && rc != -EFBIG && rc != -EPIPE)) {
+		j = offset_json(r->durable, 0, r->sha);
+		json_object_set_new(j, "error", json_string("cannot store the upload"));
+		return (struct reply){ MHD_HTTP_INSUFFICIENT_STORAGE, j };
+	}
+	if (rc == -EBADMSG || rc == -EFBIG) {
+		/* What came before the bad segment was checked and is kept. */
+		log_warnx("box %s: upload %s refused at %" PRId64 ": %s", r->box, r->sha,
+		    r->seg.end, why);
+		store_audit(s->st, "notewell", "upload-refused", r->box);
+		j = offset_json(r->durable, 0, r->sha);
+		json_object_set_new(j, "error", json_string(why));
+		return (struct reply){ MHD_HTTP_UNPROCESSABLE_CONTENT, j };
+	}
+	log_debug("box %s: upload %s: stream of %" PRIu64 " segments, confirmed %" PRId64
+	    "%s", r->box, r->sha, nseg, r->durable, complete ? " (whole)" : "");
+	return ok(offset_json(r->durable, complete, r->sha));
 }
 
 static struct reply
@@ -589,7 +865,11 @@ h_rec_status(struct srv *s, struct req *r)
 {
 	int64_t confirmed;
 	int complete, rc;
+	struct req **slot;
 
+	/* A box asking has lost its stream, whether or not we noticed yet. */
+	if ((slot = stream_slot(s, r->box, r->sha)))
+		stream_checkpoint(s, *slot);
 	if ((rc = upload_state(s, r, &confirmed, &complete, NULL, NULL)) < 0)
 		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
 	return ok(offset_json(confirmed, complete, r->sha));
@@ -627,7 +907,7 @@ h_rec_data(struct srv *s, struct req *r)
 {
 	char part[PATH_MAX], rel[256];
 	int64_t confirmed, now = now_ns() / 1000000000;
-	crypto_hash_sha256_state hs;
+	struct sha256_ctx hs;
 	int complete, rc, has_state = 0;
 
 	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0)
@@ -648,11 +928,11 @@ h_rec_data(struct srv *s, struct req *r)
 	/* The content hash runs along with the upload and is kept with the
 	 * confirmed length, so finishing does not read the whole file again. */
 	if (confirmed == 0) {
-		crypto_hash_sha256_init(&hs);
+		sha256_init(&hs);
 		has_state = 1;
 	}
 	if (has_state)
-		crypto_hash_sha256_update(&hs, (const uint8_t *)r->body, r->len);
+		sha256_update(&hs, r->len, (const uint8_t *)r->body);
 	confirmed += (int64_t)r->len;
 	if (syncstore_upload_advance(s->st, r->box, r->sha, confirmed, (int64_t)r->len,
 	    has_state ? &hs : NULL, sizeof hs, now) < 0)
@@ -665,23 +945,23 @@ h_rec_data(struct srv *s, struct req *r)
 static int
 file_sha256(const char *path, char hex[SYNCPROTO_SHA_HEX + 1], int64_t *size)
 {
-	crypto_hash_sha256_state h;
-	uint8_t buf[65536], out[crypto_hash_sha256_BYTES];
+	struct sha256_ctx h;
+	uint8_t buf[65536], out[SHA256_DIGEST_SIZE];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
 	*size = 0;
-	crypto_hash_sha256_init(&h);
+	sha256_init(&h);
 	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		crypto_hash_sha256_update(&h, buf, (size_t)n);
+		sha256_update(&h, (size_t)n, buf);
 		*size += n;
 	}
 	close(fd);
 	if (n < 0)
 		return -EIO;
-	crypto_hash_sha256_final(&h, out);
+	sha256_digest(&h, sizeof out, out);
 	sodium_bin2hex(hex, SYNCPROTO_SHA_HEX + 1, out, sizeof out);
 	return 0;
 }
@@ -706,8 +986,8 @@ h_rec_finish(struct srv *s, struct req *r)
 	char err[256], part[PATH_MAX], rel[512], dst[PATH_MAX], safe[80];
 	char hex[SYNCPROTO_SHA_HEX + 1];
 	int64_t confirmed, size = 0, now = now_ns() / 1000000000;
-	crypto_hash_sha256_state hs;
-	uint8_t digest[crypto_hash_sha256_BYTES];
+	struct sha256_ctx hs;
+	uint8_t digest[SHA256_DIGEST_SIZE];
 	struct stat sb;
 	int complete, rc, has_state = 0;
 	struct reply rep;
@@ -729,7 +1009,7 @@ h_rec_finish(struct srv *s, struct req *r)
 	}
 	part_path(s, r->box, r->sha, part, sizeof part);
 	if (has_state && stat(part, &sb) == 0) {
-		crypto_hash_sha256_final(&hs, digest);
+		sha256_digest(&hs, sizeof digest, digest);
 		sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
 		size = sb.st_size;
 		rc = 0;
@@ -886,27 +1166,35 @@ bench_start(struct srv *s, struct req *r)
 	mkdir(path, 0700);
 	snprintf(path, sizeof path, "%s/incoming/bench.sink", s->st->dir);
 	r->sink_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	sha256_init(&r->sink_h);
 	return r->sink_fd < 0 ? MHD_NO : MHD_YES;
 }
 
-/* Streams the body to disk, hashing it, like an upload does. */
+/* Streams the body to disk, hashing it, like an upload does: the work a
+ * server must do with the bytes, without the protocol. */
 static enum MHD_Result
 bench_data(struct MHD_Connection *c, struct req *r, const char *data, size_t *len)
 {
 	char hex[SYNCPROTO_SHA_HEX + 1];
-	uint8_t sha[crypto_hash_sha256_BYTES];
+	uint8_t sha[SHA256_DIGEST_SIZE];
 
 	if (*len) {
 		if (write(r->sink_fd, data, *len) != (ssize_t)*len)
 			return MHD_NO;
-		crypto_hash_sha256_update(&r->h, (const uint8_t *)data, *len);
+		sha256_update(&r->sink_h, *len, (const uint8_t *)data);
 		r->sink_bytes += (int64_t)*len;
+		/* The same early writeback as an upload's (seg_write). */
+		if (r->sink_bytes - r->writeback >= WRITEBACK_BYTES) {
+			sync_file_range(r->sink_fd, r->writeback, r->sink_bytes - r->writeback,
+			    SYNC_FILE_RANGE_WRITE);
+			r->writeback = r->sink_bytes;
+		}
 		*len = 0;
 		return MHD_YES;
 	}
 	if (fdatasync(r->sink_fd) != 0)
 		return MHD_NO;
-	crypto_hash_sha256_final(&r->h, sha);
+	sha256_digest(&r->sink_h, sizeof sha, sha);
 	sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
 	return send_json(c, MHD_HTTP_OK, json_pack("{s:I, s:s}", "bytes",
 	    (json_int_t)r->sink_bytes, "sha256", hex));
@@ -1034,6 +1322,31 @@ status_page(struct srv *s, struct MHD_Connection *c, const char *addr)
 
 /* ---- the access handler ---- */
 
+/* A stream's headers carry the only request signature (over an empty
+ * body; the segments sign themselves), so it is checked before any body
+ * byte is read. */
+static enum MHD_Result
+stream_headers(struct srv *s, struct MHD_Connection *c, struct req *r, const char *method,
+    const char *url, const uint8_t pk[32])
+{
+	unsigned status;
+	json_t *j;
+
+	if (check_sig(r, method, url, pk) != 0) {
+		log_warnx("unauthenticated %s %s from %s (box header %s)", method, url, r->addr,
+		    r->box);
+		return unauthorized(s, c);
+	}
+	if (note_request(s, r) != 0) {
+		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
+		    r->addr, r->box, r->seq);
+		return unauthorized(s, c);
+	}
+	if ((j = stream_begin(s, r, pk, &status)))
+		return send_json(c, status, j);
+	return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_len, void **con_cls)
@@ -1053,6 +1366,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		client_addr(c, r->addr, sizeof r->addr);
 		crypto_hash_sha256_init(&r->h);
 		r->sink_fd = -1;
+		r->part_fd = -1;
 		r->route = route_of(method, url, r);
 		log_debug("request %s %s from %s", method, url, r->addr);
 		if (strcmp(method, "GET") == 0 && strcmp(url, "/status") == 0) {
@@ -1066,6 +1380,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 			return unauthorized(s, c);
 		if (r->route != R_ENROLL && device_pk(s, r->box, pk) != 0)
 			return unauthorized(s, c);
+		if (r->route == R_REC_STREAM)
+			return stream_headers(s, c, r, method, url, pk);
 		cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && (size_t)strtoull(cl, NULL, 10) > r->max)
 			return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
@@ -1074,6 +1390,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	if (r->route == R_BENCH)
 		return bench_data(c, r, upload, upload_len);
+	if (r->route == R_REC_STREAM) {
+		if (*upload_len) {
+			enum MHD_Result mr = stream_data(s, r, upload, *upload_len);
+			*upload_len = 0;
+			return mr;
+		}
+		rep = stream_end(s, r);
+		return send_json(c, rep.status, rep.json);
+	}
 	if (*upload_len) {
 		/* A body over the limit ends the connection: nothing is stored. */
 		if (*upload_len > r->max - r->len)
@@ -1113,12 +1438,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return unauthorized(s, c);
 	}
 	if ((r->route == R_HEARTBEAT ? opsstore_check_hb_seq(s->st, r->box, r->seq) :
-	    syncstore_check_seq(s->st, r->box, r->seq, now_ns() / 1000000000, r->addr)) != 0) {
+	    note_request(s, r)) != 0) {
 		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
 		    r->addr, r->box, r->seq);
 		return unauthorized(s, c);
 	}
-	syncstore_note_clock(s->st, r->box, &r->box_now, now_ns());
 	switch (r->route) {
 	case R_RECORDS: rep = h_records(s, r); break;
 	case R_REC_STATUS: rep = h_rec_status(s, r); break;
@@ -1141,6 +1465,9 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct req *r = *con_cls;
 
 	if (r) {
+		/* A stream cut short keeps every byte it verified. */
+		if (r->part_fd >= 0)
+			stream_close(r->srv, r);
 		if (r->sink_fd >= 0)
 			close(r->sink_fd);
 		free(r->body);

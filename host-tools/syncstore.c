@@ -544,6 +544,23 @@ syncstore_upload_advance(struct store *st, const char *box, const char *sha,
 }
 
 int
+syncstore_upload_count(struct store *st, const char *box, const char *sha, int64_t bytes)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = store_prepare(st, "UPDATE box_uploads SET received_bytes = received_bytes + ?"
+	    " WHERE device_id = ? AND sha256 = ?", &q)) < 0)
+		return rc;
+	sqlite3_bind_int64(q, 1, bytes);
+	bind_text(q, 2, box);
+	bind_text(q, 3, sha);
+	rc = store_step_done(st, q);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
 syncstore_upload_complete(struct store *st, const char *box, const char *sha, int64_t now)
 {
 	sqlite3_stmt *q = NULL;

@@ -64,6 +64,10 @@ int syncstore_upload_get(struct store *, const char *box, const char *sha256,
 /* Moves the confirmed length (with the hash state over it, or NULL). */
 int syncstore_upload_advance(struct store *, const char *box, const char *sha256,
     int64_t confirmed, int64_t chunk_len, const void *state, size_t statelen, int64_t now);
+/* Adds bytes to what the upload received (bytes that arrived and were then
+ * lost, so the count shows what was sent twice). */
+int syncstore_upload_count(struct store *, const char *box, const char *sha256,
+    int64_t bytes);
 int syncstore_upload_complete(struct store *, const char *box, const char *sha256,
     int64_t now);
 /* 0 when box uploaded a recording with this hash and size; -ENOENT if not. */

@@ -47,6 +47,7 @@ check_eq "the host keeps only the token's hash" 0 "$(hsql 'SELECT count(*) FROM 
 
 ctl session start --uid ietf-125-plenary --title Plenary >/dev/null
 for b in A100 A101 A102 A103; do ctl scan "$b" >/dev/null; done
+ctl scan 'not a badge' >/dev/null 2>&1	# an event in the session
 add_recording "$D" ietf-125-plenary rec1.opus 3000000
 check "box reports a backlog before sync" sh -c "[ \"\$(\"$BIN/notewellctl\" --data '$D' status --json | python3 -c 'import json,sys; b=json.load(sys.stdin)[\"sync\"][\"backlog\"]; print(b[\"records\"] > 0 and b[\"bytes\"] == 3000000)')\" = True ]"
 ctl session stop >/dev/null  # (also wakes sync)
@@ -72,6 +73,19 @@ check "the trusted comment names box, session and time" sh -c "minisign -V -p '$
 check_eq "manifest lists session, scans and recording" "1|4|1" "$(python3 -c "
 import json; m=json.load(open('$M')); r=m['records']
 print('%d|%d|%d' % (sum(x['kind']=='session' for x in r), sum(x['kind']=='scan' for x in r), len(m['files'])))")"
+bsql "SELECT 'ev-' || e.id FROM events e, sessions s WHERE s.uid = 'ietf-125-plenary' AND
+	e.at_boot = s.start_boot AND e.at_mono_ns BETWEEN s.start_mono_ns AND s.end_mono_ns
+	ORDER BY e.id" >"$T_TMP/box.events"
+python3 -c "
+import json; m=json.load(open('$M'))
+print('\n'.join(x['key'] for x in m['records'] if x['kind'] == 'event'))" >"$T_TMP/manifest.events"
+check "the session has events (its start, a rejected scan)" test "$(wc -l <"$T_TMP/box.events")" -ge 2
+check "manifest lists exactly the session's events" cmp -s "$T_TMP/box.events" "$T_TMP/manifest.events"
+check "the manifest lists the notice the scans were stamped with" python3 -c "
+import json,sys; m=json.load(open('$M')); sys.exit(not any(x['kind'] == 'notice' for x in m['records']))"
+check_eq "every manifest record hash is the host's stored one" "" "$(python3 -c "
+import json; m=json.load(open('$M'))
+for x in m['records']: print(\"SELECT '%s %s' WHERE NOT EXISTS (SELECT 1 FROM box_records WHERE device_id = '$box' AND kind = '%s' AND key = '%s' AND sha256 = '%s');\" % (x['kind'], x['key'], x['kind'], x['key'], x['sha256']))" | sqlite3 "$H/host.db")"
 cp "$M" "$T_TMP/flipped.json"; cp "$M.minisig" "$T_TMP/flipped.json.minisig"
 python3 -c "
 p='$T_TMP/flipped.json'; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=1; open(p,'wb').write(b)"
@@ -81,6 +95,14 @@ check_fails "minisign -V fails after one byte flips" minisign -V -p "$D/device.p
 check_eq "unsynced scan times are marked corrected" "5|5" "$(hsql "SELECT count(*), sum(time_corrected) FROM scans WHERE device_id = '$box'")"
 check_eq "corrected times are close to the host's clock" 0 "$(hsql "SELECT count(*) FROM scans WHERE abs(wall_ns - box_wall_ns) > 60000000000")"
 check "host kept a clock sample for the box's boot" sh -c "[ \"\$(sqlite3 '$H/host.db' \"SELECT samples > 0 FROM box_clock WHERE device_id = '$box'\")\" = 1 ]"
+
+# Rows written after a round reach the host without a kick or waiting for
+# the next heartbeat (an hour here): the daemon nudges the worker.
+check "sync is idle" wait_for 10 sh -c "[ \"\$(\"$BIN/notewellctl\" --data '$D' status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sync\"][\"state\"])')\" = idle ]"
+ctl scan 'not a badge!' >/dev/null 2>&1
+ctl scan C900 >/dev/null
+check "an event written after a round reaches the host unprompted" wait_for 10 sh -c "[ \"\$(sqlite3 '$H/host.db' \"SELECT count(*) FROM box_records WHERE kind = 'event' AND body LIKE '%scan-rejected%'\")\" -ge 1 ]"
+check "so does a scan" wait_for 10 sh -c "[ \"\$(sqlite3 '$H/host.db' \"SELECT count(*) FROM scans WHERE badge_id = 'C900'\")\" = 1 ]"
 
 # A lost acknowledgement: the box forgets what it was told and sends all
 # again. The host stores nothing twice.

@@ -10,6 +10,8 @@
 #include FT_FREETYPE_H
 #include <jansson.h>
 #include <libusb.h>
+#include <nettle/sha2.h>
+#include <nettle/version.h>
 #include <ogg/ogg.h>
 #include <opus.h>
 #include <opusenc.h>
@@ -27,6 +29,7 @@ main(void)
 	FT_Library ft;
 	FT_Int ma, mi, pa;
 	ogg_stream_state os;
+	struct sha256_ctx sha;
 	const struct libusb_version *uv = libusb_get_version();
 	json_t *j = json_pack("{s:i}", "n", 1);
 	int rc = 1;
@@ -49,6 +52,9 @@ main(void)
 	printf("LIBCHECK libpng %s\n", png_get_libpng_ver(NULL));
 	printf("LIBCHECK freetype %d.%d.%d\n", ma, mi, pa);
 	printf("LIBCHECK alsa %s\n", snd_asoundlib_version());
+	sha256_init(&sha);
+	printf("LIBCHECK nettle %d.%d sha256-init\n", nettle_version_major(),
+	    nettle_version_minor());
 	printf("LIBCHECK-OK\n");
 	ogg_stream_clear(&os);
 	FT_Done_FreeType(ft);
