@@ -44,6 +44,7 @@ struct daemon {
 	int64_t rec_session;		/* session it belongs to */
 	int paused;
 	int rec_failed;			/* disk reserve / write error: no recording */
+	int rec_disk_wait;		/* stopped for disk: start a new part when space is back */
 	uint64_t audio_frames;		/* read from the source */
 	struct schedule *sched;
 	char suppressed_uid[128];	/* a scheduled session stopped by hand */

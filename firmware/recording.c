@@ -161,27 +161,51 @@ mark(struct daemon *d, const char *kind, const char *detail)
 	return rc == SQLITE_DONE ? 0 : journal_errno(rc);
 }
 
+/* Free space in MB, or -1 when it cannot be read. */
+static int64_t
+free_mb(struct daemon *d)
+{
+	struct statvfs sv;
+
+	if (statvfs(d->dir, &sv) != 0)
+		return -1;
+	return (int64_t)((uint64_t)sv.f_bavail * sv.f_frsize / (1024 * 1024));
+}
+
 /* Free space against the reserve; checked before opening and every few
  * seconds of audio while recording. */
 static int
 disk_ok(struct daemon *d)
 {
-	struct statvfs sv;
+	int64_t mb = free_mb(d);
 
-	if (statvfs(d->dir, &sv) != 0)
+	if (mb < 0)
 		return 1;
-	uint64_t free_mb = (uint64_t)sv.f_bavail * sv.f_frsize / (1024 * 1024);
-	if (free_mb < (uint64_t)d->cfg.disk_reserve_mb) {
+	if (mb < d->cfg.disk_reserve_mb) {
 		if (!(d->alarms & DAEMON_ALARM_DISK))
-			event(d, "alarm-on", "disk: %llu MB free, reserve %d MB",
-			    (unsigned long long)free_mb, d->cfg.disk_reserve_mb);
+			event(d, "alarm-on", "disk: %lld MB free, reserve %d MB",
+			    (long long)mb, d->cfg.disk_reserve_mb);
 		d->alarms |= DAEMON_ALARM_DISK;
 		return 0;
 	}
 	if (d->alarms & DAEMON_ALARM_DISK)
-		event(d, "alarm-off", "disk: %llu MB free", (unsigned long long)free_mb);
+		event(d, "alarm-off", "disk: %lld MB free", (long long)mb);
 	d->alarms &= ~DAEMON_ALARM_DISK;
 	return 1;
+}
+
+/* A recording stopped at the reserve starts again only with some room above
+ * it (a tenth of the reserve, at least 1 MB): freeing a few pages must not
+ * make a new part every few seconds. */
+static int
+disk_room_to_resume(struct daemon *d)
+{
+	int64_t margin = d->cfg.disk_reserve_mb / 10;
+	int64_t mb = free_mb(d);
+
+	if (margin < 1)
+		margin = 1;
+	return mb >= 0 && mb >= d->cfg.disk_reserve_mb + margin;
 }
 
 static int
@@ -200,6 +224,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	if (!disk_ok(d)) {
 		event(d, "recording-failed", "session=%s reason=disk below reserve", uid);
 		d->rec_failed = 1;
+		d->rec_disk_wait = 1;
 		return 0;	/* the session goes on; scans still work */
 	}
 	rc = sqlite3_prepare_v2(journal_db(d->journal),
@@ -272,6 +297,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	}
 	d->rec_session = session_id;
 	d->rec_failed = 0;
+	d->rec_disk_wait = 0;
 	d->paused = 0;
 	event(d, "recording-start", "session=%s part=%u file=%s", uid, part, path);
 	log_info("recording %s", path);
@@ -356,6 +382,8 @@ session_close(struct daemon *d, char *err, size_t errlen)
 	event(d, "session-stop", "id=%lld", (long long)d->session_id);
 	log_info("session %lld stopped", (long long)d->session_id);
 	d->session_id = 0;
+	d->rec_failed = 0;
+	d->rec_disk_wait = 0;
 	sync_kick(d->sync);	/* a closed session is worth sending now */
 	return 0;
 }
@@ -414,6 +442,7 @@ feed(struct daemon *d, const int16_t *pcm, size_t frames)
 			    "scans go on", d->cfg.disk_reserve_mb);
 			recording_stop(d, "disk below reserve");
 			d->rec_failed = 1;
+			d->rec_disk_wait = 1;
 		} else if (rc != 0) {
 			event(d, "recording-error", "write: %s", strerror(-rc));
 			recording_stop(d, "write error");
@@ -513,9 +542,15 @@ recording_tick(struct daemon *d)
 	}
 	/* Between recordings, watch the reserve so the alarm clears (or
 	 * shows) without waiting for the next session. */
-	if (!d->rec && now.wall_ns - d->last_disk_check_ns > 5 * NS) {
-		d->last_disk_check_ns = now.wall_ns;
-		disk_ok(d);
+	if (!d->rec && now.mono_ns - d->last_disk_check_ns > 5 * NS) {
+		d->last_disk_check_ns = now.mono_ns;
+		/* The session still on whose recording stopped for disk goes
+		 * on in a new part once there is room again. */
+		if (disk_ok(d) && d->rec_disk_wait && d->session_id && disk_room_to_resume(d) &&
+		    journal_session_get(d->journal, d->session_id, &cur) == 0) {
+			event(d, "recording-resume-disk", "session=%s: space is back", cur.uid);
+			recording_start(d, cur.id, cur.uid, err, sizeof err);
+		}
 	}
 	if (d->audio)
 		loop_mod_fd(d->loop, audio_fd(d->audio), want_audio(d) ? POLLIN : 0);
