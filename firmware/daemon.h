@@ -51,7 +51,8 @@ struct daemon {
 	int virtual_clock;		/* sim: time moves only when told */
 	int64_t run_until_ns;
 	unsigned alarms;		/* LEVEL_ALARM_* | DAEMON_ALARM_* */
-	int64_t last_disk_check_ns;
+	int64_t last_disk_check_ns;	/* monotonic */
+	struct nw_stamp last_tick;	/* to see the wall clock step */
 	/* Last scan result as shown to the attendee. */
 	char last_scan[256];
 	int last_scan_ok;
