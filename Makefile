@@ -81,6 +81,7 @@ unit-test: all $(UNIT_BIN)
 TEST_STAGES =
 BENCH_TARGETS =
 -include tests/fuzz/fuzz.mk board/qemu-virt/image.mk bench/bench.mk bench/suite.mk tests/san.mk
+-include tests/soak.mk
 bench: $(BENCH_TARGETS)
 test:
 	@board/deps.sh test

@@ -181,9 +181,20 @@ static json_t *
 cmd_clock(struct daemon *d, json_t *req)
 {
 	const char *until = json_string_value(json_object_get(req, "until"));
+	const char *action = json_string_value(json_object_get(req, "action"));
+	json_t *synced = json_object_get(req, "synced");
 	char err[256];
 	int64_t t;
 
+	if (action && strcmp(action, "set") == 0) {
+		const char *when = json_string_value(json_object_get(req, "time"));
+		if (!when || nwtime_parse(when, &t) != 0)
+			return ctl_error("clock set needs an RFC 3339 time");
+		if (recording_step_clock(d, t, synced ? json_is_true(synced) : -1, err,
+		    sizeof err) != 0)
+			return ctl_error("%s", err);
+		return json_pack("{s:b}", "ok", 1);
+	}
 	if (!until || nwtime_parse(until, &t) != 0)
 		return ctl_error("clock run-until needs an RFC 3339 time");
 	if (recording_run_until(d, t, err, sizeof err) != 0)

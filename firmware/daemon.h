@@ -44,13 +44,15 @@ struct daemon {
 	int64_t rec_session;		/* session it belongs to */
 	int paused;
 	int rec_failed;			/* disk reserve / write error: no recording */
+	int rec_disk_wait;		/* stopped for disk: start a new part when space is back */
 	uint64_t audio_frames;		/* read from the source */
 	struct schedule *sched;
 	char suppressed_uid[128];	/* a scheduled session stopped by hand */
 	int virtual_clock;		/* sim: time moves only when told */
 	int64_t run_until_ns;
 	unsigned alarms;		/* LEVEL_ALARM_* | DAEMON_ALARM_* */
-	int64_t last_disk_check_ns;
+	int64_t last_disk_check_ns;	/* monotonic */
+	struct nw_stamp last_tick;	/* to see the wall clock step */
 	/* Last scan result as shown to the attendee. */
 	char last_scan[256];
 	int last_scan_ok;

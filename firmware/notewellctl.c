@@ -25,6 +25,9 @@ usage(FILE *f)
 	    "  notice reload                 reread shipped and host-pushed notices (all or nothing)\n"
 	    "  schedule reload               load DIR/schedule.json again\n"
 	    "  clock run-until TIME          sim board: run the virtual clock to TIME\n"
+	    "  clock set TIME [synced|unsynced]  sim board: step the virtual wall clock\n"
+	    "                                (monotonic time does not move), as NTP or\n"
+	    "                                an operator setting the clock would\n"
 	    "  bluesheet [--session ID]      badge ids and scan counts of a session\n"
 	    "  events [--limit N]            the audit log, oldest first\n"
 	    "  sync                          push to the host now; show sync state and backlog\n"
@@ -153,6 +156,15 @@ build_request(int argc, char **argv)
 	}
 	if (strcmp(cmd, "clock") == 0 && argc == 3 && strcmp(argv[1], "run-until") == 0) {
 		json_object_set_new(req, "until", json_string(argv[2]));
+		return req;
+	}
+	if (strcmp(cmd, "clock") == 0 && (argc == 3 || argc == 4) && strcmp(argv[1], "set") == 0) {
+		json_object_set_new(req, "action", json_string("set"));
+		json_object_set_new(req, "time", json_string(argv[2]));
+		if (argc == 4 && strcmp(argv[3], "synced") != 0 && strcmp(argv[3], "unsynced") != 0)
+			goto bad;
+		if (argc == 4)
+			json_object_set_new(req, "synced", json_boolean(argv[3][0] == 's'));
 		return req;
 	}
 	if (strcmp(cmd, "scan") == 0 && argc == 2) {

@@ -161,27 +161,51 @@ mark(struct daemon *d, const char *kind, const char *detail)
 	return rc == SQLITE_DONE ? 0 : journal_errno(rc);
 }
 
+/* Free space in MB, or -1 when it cannot be read. */
+static int64_t
+free_mb(struct daemon *d)
+{
+	struct statvfs sv;
+
+	if (statvfs(d->dir, &sv) != 0)
+		return -1;
+	return (int64_t)((uint64_t)sv.f_bavail * sv.f_frsize / (1024 * 1024));
+}
+
 /* Free space against the reserve; checked before opening and every few
  * seconds of audio while recording. */
 static int
 disk_ok(struct daemon *d)
 {
-	struct statvfs sv;
+	int64_t mb = free_mb(d);
 
-	if (statvfs(d->dir, &sv) != 0)
+	if (mb < 0)
 		return 1;
-	uint64_t free_mb = (uint64_t)sv.f_bavail * sv.f_frsize / (1024 * 1024);
-	if (free_mb < (uint64_t)d->cfg.disk_reserve_mb) {
+	if (mb < d->cfg.disk_reserve_mb) {
 		if (!(d->alarms & DAEMON_ALARM_DISK))
-			event(d, "alarm-on", "disk: %llu MB free, reserve %d MB",
-			    (unsigned long long)free_mb, d->cfg.disk_reserve_mb);
+			event(d, "alarm-on", "disk: %lld MB free, reserve %d MB",
+			    (long long)mb, d->cfg.disk_reserve_mb);
 		d->alarms |= DAEMON_ALARM_DISK;
 		return 0;
 	}
 	if (d->alarms & DAEMON_ALARM_DISK)
-		event(d, "alarm-off", "disk: %llu MB free", (unsigned long long)free_mb);
+		event(d, "alarm-off", "disk: %lld MB free", (long long)mb);
 	d->alarms &= ~DAEMON_ALARM_DISK;
 	return 1;
+}
+
+/* A recording stopped at the reserve starts again only with some room above
+ * it (a tenth of the reserve, at least 1 MB): freeing a few pages must not
+ * make a new part every few seconds. */
+static int
+disk_room_to_resume(struct daemon *d)
+{
+	int64_t margin = d->cfg.disk_reserve_mb / 10;
+	int64_t mb = free_mb(d);
+
+	if (margin < 1)
+		margin = 1;
+	return mb >= 0 && mb >= d->cfg.disk_reserve_mb + margin;
 }
 
 static int
@@ -200,6 +224,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	if (!disk_ok(d)) {
 		event(d, "recording-failed", "session=%s reason=disk below reserve", uid);
 		d->rec_failed = 1;
+		d->rec_disk_wait = 1;
 		return 0;	/* the session goes on; scans still work */
 	}
 	rc = sqlite3_prepare_v2(journal_db(d->journal),
@@ -272,6 +297,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	}
 	d->rec_session = session_id;
 	d->rec_failed = 0;
+	d->rec_disk_wait = 0;
 	d->paused = 0;
 	event(d, "recording-start", "session=%s part=%u file=%s", uid, part, path);
 	log_info("recording %s", path);
@@ -356,6 +382,8 @@ session_close(struct daemon *d, char *err, size_t errlen)
 	event(d, "session-stop", "id=%lld", (long long)d->session_id);
 	log_info("session %lld stopped", (long long)d->session_id);
 	d->session_id = 0;
+	d->rec_failed = 0;
+	d->rec_disk_wait = 0;
 	sync_kick(d->sync);	/* a closed session is worth sending now */
 	return 0;
 }
@@ -414,6 +442,7 @@ feed(struct daemon *d, const int16_t *pcm, size_t frames)
 			    "scans go on", d->cfg.disk_reserve_mb);
 			recording_stop(d, "disk below reserve");
 			d->rec_failed = 1;
+			d->rec_disk_wait = 1;
 		} else if (rc != 0) {
 			event(d, "recording-error", "write: %s", strerror(-rc));
 			recording_stop(d, "write error");
@@ -480,6 +509,53 @@ on_audio(struct loop *l, int fd, short revents, void *arg)
 	}
 }
 
+/* The wall clock is stepped (NTP's first sync on a board without RTC, an
+ * operator, a bad time source) when it moves otherwise than the monotonic
+ * clock between two ticks. Audit only: the schedule below copes. */
+static void
+clock_step_check(struct daemon *d, const struct nw_stamp *now)
+{
+	const struct nw_stamp *l = &d->last_tick;
+
+	if (l->mono_ns && strcmp(l->boot_id, now->boot_id) == 0) {
+		int64_t step = (now->wall_ns - l->wall_ns) - (now->mono_ns - l->mono_ns);
+		if (step > 2 * NS || step < -2 * NS) {
+			char from[40], to[40];
+			nwtime_format(l->wall_ns + (now->mono_ns - l->mono_ns), from, sizeof from);
+			nwtime_format(now->wall_ns, to, sizeof to);
+			event(d, "clock-step", "wall clock stepped by %+.3f s: %s -> %s (%s)",
+			    (double)step / NS, from, to, now->synced ? "synced" : "not synced");
+		}
+	}
+	d->last_tick = *now;
+}
+
+static const struct schedule_entry *
+schedule_find(const struct schedule *s, const char *uid)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (strcmp(s->e[i].uid, uid) == 0)
+			return &s->e[i];
+	return NULL;
+}
+
+/* Whether the scheduled session in progress is over at wall time t: it left
+ * the schedule, its window closed, or a later session's window began (back
+ * to back). Only the end of its own window ends it: a wall clock set back
+ * to before its start (or into an earlier session) leaves it open, so a
+ * clock step neither cuts the recording nor starts it again in a new part.
+ * If the new time is the right one the session really is still on; if the
+ * old one was, a little more is recorded, never less. */
+static int
+scheduled_over(struct daemon *d, const char *uid, const struct schedule_entry *want, int64_t t)
+{
+	const struct schedule_entry *e = schedule_find(d->sched, uid);
+
+	if (!e || t >= e->close_ns)
+		return 1;
+	return want && want != e && want->open_ns > e->open_ns;
+}
+
 void
 recording_tick(struct daemon *d)
 {
@@ -496,10 +572,11 @@ recording_tick(struct daemon *d)
 		nwclock_fake_advance(&d->clock, to - now.wall_ns);
 		nwclock_now(&d->clock, &now);
 	}
+	clock_step_check(d, &now);
 	if (d->sched)
 		want = schedule_at(d->sched, now.wall_ns);
 	if (d->session_id && journal_session_get(d->journal, d->session_id, &cur) == 0 &&
-	    strcmp(cur.origin, "schedule") == 0 && (!want || strcmp(want->uid, cur.uid) != 0))
+	    strcmp(cur.origin, "schedule") == 0 && scheduled_over(d, cur.uid, want, now.wall_ns))
 		session_close(d, err, sizeof err);
 	if (d->suppressed_uid[0] && (!want || strcmp(want->uid, d->suppressed_uid) != 0))
 		d->suppressed_uid[0] = '\0';
@@ -513,9 +590,15 @@ recording_tick(struct daemon *d)
 	}
 	/* Between recordings, watch the reserve so the alarm clears (or
 	 * shows) without waiting for the next session. */
-	if (!d->rec && now.wall_ns - d->last_disk_check_ns > 5 * NS) {
-		d->last_disk_check_ns = now.wall_ns;
-		disk_ok(d);
+	if (!d->rec && now.mono_ns - d->last_disk_check_ns > 5 * NS) {
+		d->last_disk_check_ns = now.mono_ns;
+		/* The session still on whose recording stopped for disk goes
+		 * on in a new part once there is room again. */
+		if (disk_ok(d) && d->rec_disk_wait && d->session_id && disk_room_to_resume(d) &&
+		    journal_session_get(d->journal, d->session_id, &cur) == 0) {
+			event(d, "recording-resume-disk", "session=%s: space is back", cur.uid);
+			recording_start(d, cur.id, cur.uid, err, sizeof err);
+		}
 	}
 	if (d->audio)
 		loop_mod_fd(d->loop, audio_fd(d->audio), want_audio(d) ? POLLIN : 0);
@@ -529,6 +612,23 @@ recording_run_until(struct daemon *d, int64_t t, char *err, size_t errlen)
 		return -ENOTSUP;
 	}
 	d->run_until_ns = t;
+	recording_tick(d);
+	return 0;
+}
+
+int
+recording_step_clock(struct daemon *d, int64_t t, int synced, char *err, size_t errlen)
+{
+	if (strcmp(d->cfg.board, "sim") != 0) {
+		snprintf(err, errlen, "the clock can be set by hand on the sim board only");
+		return -ENOTSUP;
+	}
+	if (d->virtual_clock) {
+		nwclock_fake_set_wall(&d->clock, t, synced < 0 ? d->clock.fake_synced : synced);
+		d->run_until_ns = t;
+	} else {
+		nwclock_system_step(&d->clock, t, synced);
+	}
 	recording_tick(d);
 	return 0;
 }
@@ -589,7 +689,12 @@ recording_init(struct daemon *d, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		nwtime_parse(d->cfg.sim_clock_start, &t);
-		nwclock_fake_init(&d->clock, d->clock.boot_id, t, d->cfg.clock_synced != 0);
+		char boot[NW_BOOT_ID_LEN + 1];
+		/* Its monotonic time is not the kernel's (it moves with the
+		 * audio): a boot id of its own keeps the host from mixing it
+		 * with the sync worker's real clock samples. */
+		nwclock_random_boot_id(boot);
+		nwclock_fake_init(&d->clock, boot, t, d->cfg.clock_synced != 0);
 		d->virtual_clock = 1;
 		d->run_until_ns = t;
 	}
@@ -621,10 +726,7 @@ recording_init(struct daemon *d, char *err, size_t errlen)
 	if (d->session_id) {
 		struct journal_session cur;
 		if (journal_session_get(d->journal, d->session_id, &cur) == 0) {
-			const struct schedule_entry *e = NULL;
-			for (size_t i = 0; d->sched && i < d->sched->n; i++)
-				if (strcmp(d->sched->e[i].uid, cur.uid) == 0)
-					e = &d->sched->e[i];
+			const struct schedule_entry *e = schedule_find(d->sched, cur.uid);
 			if (!e || e->record)
 				recording_start(d, cur.id, cur.uid, err, errlen);
 		}

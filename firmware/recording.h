@@ -27,6 +27,11 @@ void recording_tick(struct daemon *);
 void recording_status(struct daemon *, json_t *status);
 /* Sim board virtual clock: run until wall time t (ns). */
 int recording_run_until(struct daemon *, int64_t t, char *err, size_t errlen);
+/* Sim board: steps the wall clock to t (ns) without moving the monotonic
+ * clock, as NTP or an operator would; synced 0/1 sets the synced flag, -1
+ * keeps it. A virtual clock then holds at t until run-until; the real clock
+ * goes on from t. */
+int recording_step_clock(struct daemon *, int64_t t, int synced, char *err, size_t errlen);
 /* Loads DIR/schedule.json if present (also after the host pushed a new one). */
 int recording_load_schedule(struct daemon *, char *err, size_t errlen);
 

@@ -248,6 +248,16 @@ fail(unsigned status, const char *fmt, ...)
 	return r;
 }
 
+/* A store failure as the box sees it: a full disk is 507 and says so (the
+ * box keeps its data and retries), anything else a plain 500. */
+static struct reply
+store_fail(int rc)
+{
+	if (rc == -ENOSPC)
+		return fail(MHD_HTTP_INSUFFICIENT_STORAGE, "host storage full");
+	return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+}
+
 static struct reply
 ok(json_t *j)
 {
@@ -563,7 +573,7 @@ out:
 	json_decref(root);
 	if (rc < 0) {
 		json_decref(results);
-		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+		return store_fail(rc);
 	}
 	log_debug("box %s: %zu records, %zu new", r->box, n, stored);
 	return ok(json_pack("{s:o}", "results", results));
@@ -923,7 +933,8 @@ h_rec_data(struct srv *s, struct req *r)
 	if ((rc = mkdirs(s->st->dir, rel)) < 0 ||
 	    (rc = write_chunk(part, r->offset, r->body, r->len)) < 0) {
 		log_warnx("box %s: upload %s: %s", r->box, r->sha, strerror(-rc));
-		return fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the chunk");
+		return fail(MHD_HTTP_INSUFFICIENT_STORAGE, rc == -ENOSPC ? "host storage full" :
+		    "cannot store the chunk");
 	}
 	/* The content hash runs along with the upload and is kept with the
 	 * confirmed length, so finishing does not read the whole file again. */
@@ -934,9 +945,9 @@ h_rec_data(struct srv *s, struct req *r)
 	if (has_state)
 		sha256_update(&hs, r->len, (const uint8_t *)r->body);
 	confirmed += (int64_t)r->len;
-	if (syncstore_upload_advance(s->st, r->box, r->sha, confirmed, (int64_t)r->len,
-	    has_state ? &hs : NULL, sizeof hs, now) < 0)
-		return fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	if ((rc = syncstore_upload_advance(s->st, r->box, r->sha, confirmed, (int64_t)r->len,
+	    has_state ? &hs : NULL, sizeof hs, now)) < 0)
+		return store_fail(rc);
 	log_debug("box %s: upload %s: chunk at %" PRId64 " (%zu bytes)", r->box, r->sha,
 	    r->offset, r->len);
 	return ok(offset_json(confirmed, 0, r->sha));
@@ -1049,12 +1060,12 @@ h_rec_finish(struct srv *s, struct req *r)
 	sr.path = rel;
 	sr.notice_id = f.notice_id;
 	sr.notice_sha256 = f.notice_sha256;
-	if (store_begin(s->st) < 0 || store_add_recording(s->st, &sr) < 0 ||
-	    syncstore_upload_complete(s->st, r->box, r->sha, now) < 0 ||
-	    store_commit(s->st) < 0) {
+	if ((rc = store_begin(s->st)) < 0 || (rc = store_add_recording(s->st, &sr)) < 0 ||
+	    (rc = syncstore_upload_complete(s->st, r->box, r->sha, now)) < 0 ||
+	    (rc = store_commit(s->st)) < 0) {
 		store_rollback(s->st);
 		/* The file is in place; the box's retry finds it by hash. */
-		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+		rep = store_fail(rc);
 		goto out;
 	}
 	log_info("box %s: recording %s (%" PRId64 " bytes) stored as %s", r->box, r->sha,
@@ -1331,13 +1342,18 @@ stream_headers(struct srv *s, struct MHD_Connection *c, struct req *r, const cha
 {
 	unsigned status;
 	json_t *j;
+	int rc;
 
 	if (check_sig(r, method, url, pk) != 0) {
 		log_warnx("unauthenticated %s %s from %s (box header %s)", method, url, r->addr,
 		    r->box);
 		return unauthorized(s, c);
 	}
-	if (note_request(s, r) != 0) {
+	if ((rc = note_request(s, r)) != 0) {
+		if (rc != -EACCES) {	/* disk full: see on_request */
+			struct reply rep = store_fail(rc);
+			return send_json(c, rep.status, rep.json);
+		}
 		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
 		    r->addr, r->box, r->seq);
 		return unauthorized(s, c);
@@ -1356,7 +1372,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	const char *cl;
 	uint8_t pk[32];
 	struct reply rep;
-	int authed = 1;
+	int authed = 1, rc;
 
 	if (!r) {
 		/* First call: headers only. Refuse early so no body is read. */
@@ -1437,8 +1453,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		    r->box);
 		return unauthorized(s, c);
 	}
-	if ((r->route == R_HEARTBEAT ? opsstore_check_hb_seq(s->st, r->box, r->seq) :
+	if ((rc = r->route == R_HEARTBEAT ? opsstore_check_hb_seq(s->st, r->box, r->seq) :
 	    note_request(s, r)) != 0) {
+		/* The signature is good: a store that cannot note the sequence
+		 * (disk full) is said as such, so the box waits instead of
+		 * asking for a new enrollment. Nothing was acted on. */
+		if (rc != -EACCES) {
+			rep = store_fail(rc);
+			return send_json(c, rep.status, rep.json);
+		}
 		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
 		    r->addr, r->box, r->seq);
 		return unauthorized(s, c);

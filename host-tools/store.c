@@ -131,8 +131,12 @@ _Static_assert(STORE_NMIG == STORE_SCHEMA_VERSION, "schema version");
 static int
 store_err(struct store *st, const char *what)
 {
+	int code = sqlite3_errcode(st->db);
+
 	log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
-	return -EIO;
+	/* A full disk is the operator's to fix, and the box's to wait out:
+	 * callers tell it apart from a broken store. */
+	return code == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
 int

@@ -36,7 +36,7 @@ system_now(struct nw_clock *c, struct nw_stamp *s)
 {
 	memcpy(s->boot_id, c->boot_id, sizeof s->boot_id);
 	s->mono_ns = ts_ns(CLOCK_BOOTTIME);
-	s->wall_ns = ts_ns(CLOCK_REALTIME);
+	s->wall_ns = ts_ns(CLOCK_REALTIME) + c->wall_offset_ns;
 	s->synced = c->force_synced >= 0 ? c->force_synced : kernel_clock_synced();
 }
 
@@ -89,9 +89,13 @@ fake_now(struct nw_clock *c, struct nw_stamp *s)
 void
 nwclock_fake_init(struct nw_clock *c, const char *boot_id, int64_t wall_ns, int synced)
 {
+	char id[NW_BOOT_ID_LEN + 1];
+
+	/* boot_id may be c->boot_id itself: copy before clearing. */
+	snprintf(id, sizeof id, "%s", boot_id);
 	memset(c, 0, sizeof *c);
 	c->now = fake_now;
-	snprintf(c->boot_id, sizeof c->boot_id, "%s", boot_id);
+	memcpy(c->boot_id, id, sizeof id);
 	c->fake_mono_ns = 1000000000;
 	c->fake_wall_ns = wall_ns;
 	c->fake_synced = synced;
@@ -102,6 +106,22 @@ nwclock_fake_advance(struct nw_clock *c, int64_t ns)
 {
 	c->fake_mono_ns += ns;
 	c->fake_wall_ns += ns;
+}
+
+void
+nwclock_system_step(struct nw_clock *c, int64_t wall_ns, int synced)
+{
+	c->wall_offset_ns = wall_ns - ts_ns(CLOCK_REALTIME);
+	if (synced >= 0)
+		c->force_synced = synced;
+}
+
+void
+nwclock_random_boot_id(char out[NW_BOOT_ID_LEN + 1])
+{
+	if (sodium_init() < 0)
+		abort();	/* no randomness: nothing else would work either */
+	random_uuid(out);
 }
 
 void

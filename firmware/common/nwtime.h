@@ -28,6 +28,9 @@ struct nw_clock {
 	int fake_synced;
 	/* For the system clock: -1 asks the kernel (adjtimex), 0/1 overrides. */
 	int force_synced;
+	/* For the system clock: added to CLOCK_REALTIME (sim board tests that
+	 * step the wall clock; 0 otherwise). */
+	int64_t wall_offset_ns;
 };
 
 /* Reads /proc/sys/kernel/random/boot_id; falls back to a random id. */
@@ -35,6 +38,12 @@ int nwclock_system_init(struct nw_clock *);
 void nwclock_fake_init(struct nw_clock *, const char *boot_id, int64_t wall_ns, int synced);
 void nwclock_fake_advance(struct nw_clock *, int64_t ns);
 void nwclock_fake_set_wall(struct nw_clock *, int64_t wall_ns, int synced);
+/* System clock: from now on reads wall_ns for the current instant (an offset
+ * to CLOCK_REALTIME, the monotonic clock untouched); synced 0/1 overrides
+ * the synced flag, -1 keeps it. For the sim board. */
+void nwclock_system_step(struct nw_clock *, int64_t wall_ns, int synced);
+/* A fresh random boot id: a virtual clock is a monotonic domain of its own. */
+void nwclock_random_boot_id(char out[NW_BOOT_ID_LEN + 1]);
 static inline void nwclock_now(struct nw_clock *c, struct nw_stamp *s) { c->now(c, s); }
 
 /* RFC 3339 UTC with milliseconds: "2026-11-22T12:00:00.000Z". buf >= 32. */
