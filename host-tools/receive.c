@@ -39,6 +39,7 @@
 #include "opspage.h"
 #include "opsstore.h"
 #include "privdrop.h"
+#include "progress.h"
 #include "recv_parse.h"
 #include "syncproto.h"
 #include "syncseg.h"
@@ -115,6 +116,8 @@ struct req {
 	/* R_REC_STREAM */
 	struct srv *srv;
 	struct syncseg_reader seg;
+	struct progress prog;		/* on serve's terminal only */
+	uint64_t body_seen;
 	int part_fd;			/* -1 when not streaming */
 	int64_t durable;		/* fdatasynced and confirmed up to here */
 	int64_t writeback;		/* writeback started up to here */
@@ -698,6 +701,7 @@ stream_close(struct srv *s, struct req *r)
 
 	if (r->part_fd < 0)
 		return;
+	progress_end(&r->prog);
 	stream_checkpoint(s, r);
 	if ((slot = stream_slot(s, r->box, r->sha)) && *slot == r)
 		*slot = NULL;
@@ -833,6 +837,8 @@ stream_data(struct srv *s, struct req *r, const char *data, size_t len)
 		r->seg.err = -EFBIG, r->seg.why = "recording too large";
 	if (!r->seg.err && !r->store_err)
 		syncseg_reader_feed(&r->seg, (const uint8_t *)data, len);
+	r->body_seen += len;
+	progress_set(&r->prog, r->body_seen);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - r->checkpoint_ns >= CHECKPOINT_NS)
 		stream_checkpoint(s, r);
@@ -1360,6 +1366,11 @@ stream_headers(struct srv *s, struct MHD_Connection *c, struct req *r, const cha
 	}
 	if ((j = stream_begin(s, r, pk, &status)))
 		return send_json(c, status, j);
+	/* A large backlog arriving, as an operator at serve's terminal sees it. */
+	const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char label[32];
+	snprintf(label, sizeof label, "box %.8s", r->box);
+	progress_start(&r->prog, stderr, label, cl ? strtoull(cl, NULL, 10) : 0);
 	return MHD_YES;
 }
 
