@@ -63,15 +63,21 @@ for i in $(seq "$RUNS"); do
 	head -c $((MB * 1000000)) /dev/urandom >"$W/box/recordings/$f"
 	sha=$(sha256sum "$W/box/recordings/$f" | cut -d' ' -f1)
 	ctl session start --uid "bench-$i" >/dev/null
+	# The recording is still being made while the session runs: a finished
+	# one would go with the round the session start nudged (GATHER_MS
+	# later), before the clock starts. It finishes as the session stops.
 	sqlite3 -cmd ".timeout 5000" "$W/box/journal.db" "INSERT INTO recordings(session_id, path,
 		state, sha256, bytes, duration_ns, start_boot, start_mono_ns, start_wall_ns,
 		start_synced) VALUES ((SELECT id FROM sessions WHERE uid = 'bench-$i'),
-		'recordings/$f', 'finished', '$sha', $((MB * 1000000)), 7200000000000, 'b', 1, 1, 0)"
+		'recordings/$f', 'recording', '$sha', $((MB * 1000000)), 7200000000000, 'b', 1, 1, 0)"
 	# Whatever the session start sent is done; the file is on disk.
 	sync; sleep 0.5
-	# Timed from the session's end (which kicks the worker) to the host
-	# holding its verified manifest: records, the recording, the manifest.
+	# Timed from the session's end (the recording finished, the worker
+	# kicked) to the host holding its verified manifest: records, the
+	# recording, the manifest.
 	t0=$(now)
+	sqlite3 -cmd ".timeout 5000" "$W/box/journal.db" \
+		"UPDATE recordings SET state = 'finished' WHERE path = 'recordings/$f'"
 	ctl session stop >/dev/null
 	while read -r line <&3; do
 		case $line in *"manifest for session bench-$i verified"*) break ;; esac
