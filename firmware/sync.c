@@ -72,10 +72,15 @@ supervise(struct sync *s)
 	int status, delay_s = 1;
 	ssize_t n;
 
-	while ((n = recv(CHILD_FD, buf, sizeof buf, 0)) < 0 && errno == EINTR)
-		;
-	if (n <= 0)
-		_exit(0);
+	/* Only "go" starts the worker: a nudge or kick sent before it (a
+	 * journal write while the daemon still runs as root) must not start
+	 * it before the data folder is handed to the worker's user. */
+	do {
+		while ((n = recv(CHILD_FD, buf, sizeof buf, 0)) < 0 && errno == EINTR)
+			;
+		if (n <= 0)
+			_exit(0);
+	} while (n != 2 || memcmp(buf, "go", 2) != 0);
 	for (;;) {
 		time_t started = time(NULL);
 		if ((w = fork()) < 0) {
@@ -241,7 +246,8 @@ sync_nudge(void *arg)
 {
 	struct sync *s = arg;
 
-	if (s && !s->gone)
+	/* Before sync_attach the worker is not running: nothing to nudge. */
+	if (s && !s->gone && s->loop)
 		send(s->fd, "data", 4, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
