@@ -430,6 +430,10 @@ daemon_run(struct daemon *d)
 void
 daemon_free(struct daemon *d)
 {
+	/* Closing the scanners and the recording still writes events: they
+	 * must not nudge a sync that is gone. */
+	if (d->journal)
+		journal_on_change(d->journal, NULL, NULL);
 	sync_stop(d->sync);
 	scanin_close(d->scanin);
 	if (d->level)
