@@ -1185,6 +1185,12 @@ syncw_round(struct syncw *w)
 	return c == CYCLE_MORE;
 }
 
+const char *
+syncw_state(const struct syncw *w)
+{
+	return w->state;
+}
+
 void
 syncw_close(struct syncw *w)
 {
