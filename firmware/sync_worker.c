@@ -56,6 +56,7 @@ struct syncw {
 	const struct config *cfg;
 	const char *dir;
 	int fd;
+	int lock;			/* worker.lock, held for life */
 	struct journal *j;
 	const struct minisign_key *key;
 	struct nw_clock clock;
@@ -812,8 +813,15 @@ push_manifests(struct syncw *w)
 		}
 		if (rc == 0 && r.status == 200 &&
 		    syncproto_parse_stored(r.body, r.len, stored) == 0) {
-			syncj_manifest_done(w->j, ids[i], stored, wall_now(w));
-			log_info("manifest of session %s accepted by the host", s.uid);
+			/* Not noted, not done: the round fails and the next one
+			 * sends it again (the host answers a repeat the same). */
+			if ((rc = syncj_manifest_done(w->j, ids[i], stored, wall_now(w))) < 0) {
+				set_error(w, "cannot mark the manifest of session %s sent: %s",
+				    s.uid, strerror(-rc));
+				ret = CYCLE_FAIL;
+			} else {
+				log_info("manifest of session %s accepted by the host", s.uid);
+			}
 		} else {
 			http_problem(w, "sending a manifest", rc, err, &r);
 			/* 422: the host checked it and it does not match what it
@@ -1105,70 +1113,117 @@ mono_ms(void)
 }
 
 int
-syncw_main(const struct config *cfg, const char *dir, int fd,
-    const struct minisign_key *key)
+syncw_open(const struct config *cfg, const char *dir, int fd,
+    const struct minisign_key *key, struct syncw **out)
 {
 	struct syncw *w = calloc(1, sizeof *w);
-	struct heartbeat *hb = NULL;
 	char err[512], path[4200];
-	int lock = -1, rc = 1;
+	int rc = -ENOMEM;
 
+	*out = NULL;
 	if (!w)
-		return 1;
+		return rc;
 	w->cfg = cfg;
 	w->dir = dir;
 	w->fd = fd;
 	w->key = key;
+	w->lock = -1;
 	w->state = "starting";
 	nwclock_system_init(&w->clock);
 	w->clock.force_synced = cfg->clock_synced;
 	snprintf(path, sizeof path, "%s/sync", dir);
 	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		rc = -errno;
 		log_warn("%s", path);
-		goto out;
+		goto fail;
 	}
 	/* One worker per data folder, even across a daemon restart race. */
 	sync_path(w, "worker.lock", path, sizeof path);
-	if ((lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    flock(lock, LOCK_EX) != 0) {
+	if ((w->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+	    flock(w->lock, LOCK_EX) != 0) {
+		rc = -errno;
 		log_warn("%s", path);
-		goto out;
+		goto fail;
 	}
-	if (journal_open(dir, &w->j, err, sizeof err) != 0) {
+	if ((rc = journal_open(dir, &w->j, err, sizeof err)) != 0) {
 		log_warnx("sync: %s", err);
-		goto out;
+		rc = rc < 0 ? rc : -EIO;
+		goto fail;
 	}
 	snprintf(w->box, sizeof w->box, "%s", journal_device_id(w->j));
 	sync_path(w, "seq", path, sizeof path);
 	if ((rc = syncseq_open(&w->seq, path)) < 0) {
 		log_warnx("sync: %s: %s", path, strerror(-rc));
-		rc = 1;
-		goto out;
+		goto fail;
 	}
-	rc = 1;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		goto out;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		rc = -EIO;
+		goto fail;
+	}
 	load_host(w);
+	*out = w;
+	return 0;
+fail:
+	syncw_close(w);
+	return rc;
+}
+
+int
+syncw_round(struct syncw *w)
+{
+	enum cycle c = cycle(w);
+
+	if (c == CYCLE_FAIL) {
+		w->failures++;
+		if (strcmp(w->state, "refused") != 0)
+			w->state = "retrying";
+		/* A fresh connection next time: the old one may be half dead. */
+		http_drop(w);
+		return -1;
+	}
+	w->failures = 0;
+	return c == CYCLE_MORE;
+}
+
+const char *
+syncw_state(const struct syncw *w)
+{
+	return w->state;
+}
+
+void
+syncw_close(struct syncw *w)
+{
+	if (!w)
+		return;
+	http_drop(w);
+	journal_close(w->j);
+	if (w->lock >= 0)
+		close(w->lock);
+	free(w);
+}
+
+int
+syncw_main(const struct config *cfg, const char *dir, int fd,
+    const struct minisign_key *key)
+{
+	struct syncw *w = NULL;
+	struct heartbeat *hb = NULL;
+	int rc;
+
+	if (syncw_open(cfg, dir, fd, key, &w) < 0)
+		return 1;
 	/* Heartbeats on their own thread and connection: see heartbeat.h. */
 	if ((rc = heartbeat_start(&hb, cfg, dir, w->box, key, cfg->clock_synced)) < 0)
 		log_warnx("sync: no heartbeats: %s", strerror(-rc));
-	rc = 1;
 	for (;;) {
 		int64_t began = mono_ms(), delay;
-		enum cycle c = cycle(w);
-		int k;
+		int r = syncw_round(w), k;
 
-		if (c == CYCLE_FAIL) {
-			w->failures++;
+		if (r < 0)
 			delay = backoff_ms(w);
-			if (strcmp(w->state, "refused") != 0)
-				w->state = "retrying";
-			/* A fresh connection next time: the old one may be half dead. */
-			http_drop(w);
-		} else {
-			w->failures = 0;
-			delay = c == CYCLE_MORE ? 0 : (int64_t)cfg->heartbeat_s * 1000;
-		}
+		else
+			delay = r > 0 ? 0 : (int64_t)cfg->heartbeat_s * 1000;
 		w->next_try_ms = delay;
 		send_status(w);
 		if ((k = wait_daemon(w, delay)) < 0)
@@ -1187,13 +1242,7 @@ syncw_main(const struct config *cfg, const char *dir, int fd,
 		if (k == WAKE_KICK)
 			w->failures = 0;	/* someone asked: try now */
 	}
-	rc = 0;
-out:
 	heartbeat_stop(hb);
-	http_drop(w);
-	journal_close(w->j);
-	if (lock >= 0)
-		close(lock);
-	free(w);
-	return rc;
+	syncw_close(w);
+	return 0;
 }

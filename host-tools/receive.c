@@ -1339,6 +1339,31 @@ status_page(struct srv *s, struct MHD_Connection *c, const char *addr)
 
 /* ---- the access handler ---- */
 
+/*
+ * The answer when the sequence check did not pass: a replay (-EACCES) is
+ * refused like any other forgery; a store that could not record the number
+ * (disk error, disk full) is the host's trouble, and saying 401 would tell
+ * the box it was revoked. It retries, with a new number, after backoff.
+ */
+static enum MHD_Result
+seq_refused(struct srv *s, struct MHD_Connection *c, struct req *r, const char *method,
+    const char *url, int rc)
+{
+	if (rc != -EACCES) {
+		log_warnx("box %s: %s %s: cannot record the request: %s", r->box, method, url,
+		    strerror(-rc));
+		if (rc == -ENOSPC) {	/* 507 "host storage full": the box waits */
+			struct reply rep = store_fail(rc);
+			return send_json(c, rep.status, rep.json);
+		}
+		return send_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    json_pack("{s:s}", "error", "store error"));
+	}
+	log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
+	    r->addr, r->box, r->seq);
+	return unauthorized(s, c);
+}
+
 /* A stream's headers carry the only request signature (over an empty
  * body; the segments sign themselves), so it is checked before any body
  * byte is read. */
@@ -1355,15 +1380,8 @@ stream_headers(struct srv *s, struct MHD_Connection *c, struct req *r, const cha
 		    r->box);
 		return unauthorized(s, c);
 	}
-	if ((rc = note_request(s, r)) != 0) {
-		if (rc != -EACCES) {	/* disk full: see on_request */
-			struct reply rep = store_fail(rc);
-			return send_json(c, rep.status, rep.json);
-		}
-		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
-		    r->addr, r->box, r->seq);
-		return unauthorized(s, c);
-	}
+	if ((rc = note_request(s, r)) != 0)
+		return seq_refused(s, c, r, method, url, rc);
 	if ((j = stream_begin(s, r, pk, &status)))
 		return send_json(c, status, j);
 	/* A large backlog arriving, as an operator at serve's terminal sees it. */
@@ -1465,18 +1483,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return unauthorized(s, c);
 	}
 	if ((rc = r->route == R_HEARTBEAT ? opsstore_check_hb_seq(s->st, r->box, r->seq) :
-	    note_request(s, r)) != 0) {
-		/* The signature is good: a store that cannot note the sequence
-		 * (disk full) is said as such, so the box waits instead of
-		 * asking for a new enrollment. Nothing was acted on. */
-		if (rc != -EACCES) {
-			rep = store_fail(rc);
-			return send_json(c, rep.status, rep.json);
-		}
-		log_warnx("replayed request %s %s from %s (box %s, seq %" PRIu64 ")", method, url,
-		    r->addr, r->box, r->seq);
-		return unauthorized(s, c);
-	}
+	    note_request(s, r)) != 0)
+		return seq_refused(s, c, r, method, url, rc);
 	switch (r->route) {
 	case R_RECORDS: rep = h_records(s, r); break;
 	case R_REC_STATUS: rep = h_rec_status(s, r); break;

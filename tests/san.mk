@@ -35,3 +35,8 @@ san-tap:
 # the Nth call. Test-only; the production binaries are linked as before.
 PUBFAULT_WRAP = mkdir link rename renameat2 syncfs fsync write fopen fwrite fclose
 $(O)/tests/test_publish_faults: LDFLAGS += $(PUBFAULT_WRAP:%=-Wl,--wrap=%)
+
+# Fault injection in the sync upload (tests/unit/test_sync_faults.c): the
+# host's file calls and the box's reads of the recording, the same way.
+SYNCFAULT_WRAP = pwrite write fsync fdatasync ftruncate truncate rename read pread
+$(O)/tests/test_sync_faults: LDFLAGS += $(SYNCFAULT_WRAP:%=-Wl,--wrap=%)

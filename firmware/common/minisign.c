@@ -133,12 +133,17 @@ minisign_write_file(const char *path, const void *data, size_t len, int mode)
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
+	/* A failed fsync still leaves the descriptor to close. */
+	if (fsync(fd) < 0) {
 		rc = -errno;
 		goto out;
 	}
+	n = close(fd);
 	fd = -1;
+	if (n < 0) {
+		rc = -errno;
+		goto out;
+	}
 	if (rename(tmp, path) < 0) {
 		rc = -errno;
 		goto out;
