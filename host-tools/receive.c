@@ -556,7 +556,10 @@ h_records(struct srv *s, struct req *r)
 		goto out;
 	for (i = 0; i < n; i++) {
 		enum syncproto_status st;
-		if ((rc = syncstore_put_record(s->st, r->box, &recs[i], now, &st, reason,
+		if (recs[i].invalid[0]) {
+			st = SYNCPROTO_REFUSED;
+			snprintf(reason, sizeof reason, "%s", recs[i].invalid);
+		} else if ((rc = syncstore_put_record(s->st, r->box, &recs[i], now, &st, reason,
 		    sizeof reason)) < 0)
 			goto out;
 		if (st == SYNCPROTO_REFUSED)

@@ -230,6 +230,20 @@ parse_record(json_t *obj, struct recv_record *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* A record the box can be told about: an object of a known kind with a
+ * valid key. */
+static int
+known(const json_t *obj)
+{
+	const char *kind = json_is_object(obj) ? str_or_null(obj, "kind") : NULL;
+	const char *key = json_is_object(obj) ? str_or_null(obj, "key") : NULL;
+
+	for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return key && syncproto_key_ok(key);
+	return 0;
+}
+
 int
 recv_parse_records(const char *body, size_t len, json_t **root,
     struct recv_record **out, size_t *nout, char *err, size_t errlen)
@@ -259,7 +273,18 @@ recv_parse_records(const char *body, size_t len, json_t **root,
 		goto out;
 	}
 	json_array_foreach(list, i, e) {
-		if ((rc = parse_record(e, &recs[i], err, errlen)) != 0)
+		if ((rc = parse_record(e, &recs[i], err, errlen)) == -EBADMSG && known(e)) {
+			/* One bad record must not hold back the others forever:
+			 * it is refused by name (the box stops sending it), and
+			 * the batch goes on. */
+			recs[i].obj = e;
+			recs[i].kind = str_or_null(e, "kind");
+			recs[i].key = str_or_null(e, "key");
+			snprintf(recs[i].invalid, sizeof recs[i].invalid, "%s", err);
+			err[0] = '\0';
+			rc = 0;
+		}
+		if (rc != 0)
 			goto out;
 		/* One key once per batch: the answer must be unambiguous. */
 		for (size_t k = 0; k < i; k++) {

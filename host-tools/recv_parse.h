@@ -30,6 +30,9 @@ struct recv_record {
 	const char *session_uid;	/* sessions and scans; NULL otherwise */
 	int has_at;			/* at (or start for sessions) */
 	struct nw_stamp at;
+	/* Set when this record (kind and key readable) is not valid: it is
+	 * refused on its own, the rest of the batch is stored. */
+	char invalid[160];
 };
 
 /* {"records":[...]}: *recs is malloc'd, *n up to SYNCPROTO_MAX_BATCH. */

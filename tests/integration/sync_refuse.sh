@@ -74,19 +74,36 @@ sed 's/EVIL1/EVIL2/' "$T_TMP/rec.json" >"$T_TMP/rec2.json"
 r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 7 POST /v1/records "$T_TMP/rec2.json")
 check "a different scan under a used nonce is refused" sh -c "echo '$r' | grep -q '\"status\":\"refused\"'"
 check_eq "... and not stored" 0 "$(hsql "SELECT count(*) FROM scans WHERE badge_id = 'EVIL2'")"
-printf '{"records":[{"kind":"scan","key":"k","badge":"X","extra":1}]}' >"$T_TMP/bad.json"
+printf '{"records":[{"kind":"nonsense","key":"k"}]}' >"$T_TMP/bad.json"
 r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 8 POST /v1/records "$T_TMP/bad.json")
 check_eq "a malformed bundle is refused with a reason" 400 "$(status_of "$r")"
+# One invalid record among good ones is refused by name; the others are
+# stored, so a box is never stuck resending a batch the host cannot take.
+python3 - "$T_TMP/rec.json" "$T_TMP/mixed.json" <<'EOP'
+import json, sys
+good = json.load(open(sys.argv[1]))["records"][0]
+good3 = dict(good, badge="EVIL3", key=good["key"][:-1] + ("0" if good["key"][-1] != "0" else "1"))
+bad = {"kind": "scan", "key": "bad-1", "badge": "X", "extra": 1}
+json.dump({"records": [bad, good3]}, open(sys.argv[2], "w"))
+EOP
+r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 9 POST /v1/records "$T_TMP/mixed.json")
+check_eq "a batch with one invalid record is answered" 200 "$(status_of "$r")"
+printf '%s\n' "$r" | cut -d' ' -f2- >"$T_TMP/mixed.out"
+check_eq "... the invalid record refused by name, with a reason" "refused stored" "$(python3 -c "
+import json, sys; res = json.load(open('$T_TMP/mixed.out'))['results']
+print(' '.join(x['status'] for x in res) if res[0]['key'] == 'bad-1' and res[0].get('reason') else 'no reason')")"
+check_eq "... the good one stored" 1 "$(hsql "SELECT count(*) FROM scans WHERE badge_id = 'EVIL3'")"
+check_eq "... the bad one not" 0 "$(hsql "SELECT count(*) FROM scans WHERE badge_id = 'X'")"
 
 # Recordings: bytes that do not hash to the name they were sent under.
 head -c 30000 /dev/urandom >"$T_TMP/chunk"
 fake=$(printf 'not these bytes' | sha256sum | cut -d' ' -f1)
-r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 9 PUT "/v1/recordings/$fake/data/0" "$T_TMP/chunk")
+r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 10 PUT "/v1/recordings/$fake/data/0" "$T_TMP/chunk")
 check_eq "a chunk is accepted at the confirmed offset" 200 "$(status_of "$r")"
-r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 10 PUT "/v1/recordings/$fake/data/100" "$T_TMP/chunk")
+r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 11 PUT "/v1/recordings/$fake/data/100" "$T_TMP/chunk")
 check "a chunk at the wrong offset is answered with the confirmed one" sh -c "echo '$r' | grep -q '^409 .*\"offset\":30000'"
 printf '{"key":"rec-1","session":"s-evil","name":"x.opus","bytes":30000,"duration_ns":1,"notice_id":null,"notice_sha256":null,"start":{"boot":"b","mono_ns":1,"wall_ns":1,"synced":true}}' >"$T_TMP/fin.json"
-r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 11 POST "/v1/recordings/$fake/finish" "$T_TMP/fin.json")
+r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 12 POST "/v1/recordings/$fake/finish" "$T_TMP/fin.json")
 check_eq "a recording whose bytes do not match its hash is refused" 422 "$(status_of "$r")"
 check_eq "... nothing stored, part file dropped" "0|" "$(hsql "SELECT count(*) FROM recordings WHERE device_id = '$EVIL'")|$(ls "$H/incoming/$EVIL" 2>/dev/null)"
 
@@ -115,23 +132,23 @@ import json; print(json.dumps({'session':'s-evil','manifest':open('$2').read(),'
 	$CLIENT "$URL" "$T_TMP/evil.key" $EVIL "$3" POST /v1/manifests "$T_TMP/mpost.json"
 }
 cp "$T_TMP/m.json" "$T_TMP/m-forged.json"
-r=$(post_manifest "$T_TMP/other.key" "$T_TMP/m-forged.json" 12)
+r=$(post_manifest "$T_TMP/other.key" "$T_TMP/m-forged.json" 13)
 check "a manifest signed by another key is refused" sh -c "echo '$r' | grep -q '^422 .*signature'"
 cp "$T_TMP/m.json" "$T_TMP/m-tampered.json"
-r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m-tampered.json" 13 tamper)
+r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m-tampered.json" 14 tamper)
 check "a manifest changed after signing is refused" sh -c "echo '$r' | grep -q '^422 .*signature'"
-r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m-missing.json" 14)
+r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m-missing.json" 15)
 check "a manifest listing records the host lacks is refused" sh -c "echo '$r' | grep -q '^409 .*missing'"
-r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m-wrong.json" 15)
+r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m-wrong.json" 16)
 check "a manifest with a hash other than the stored one is refused" sh -c "echo '$r' | grep -q '^422 .*differs'"
 check_eq "no refused manifest was stored" 0 "$(hsql "SELECT count(*) FROM box_manifests WHERE device_id = '$EVIL'")"
-r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m.json" 16)
+r=$(post_manifest "$T_TMP/evil.key" "$T_TMP/m.json" 17)
 check_eq "the genuine manifest is accepted" 200 "$(status_of "$r")"
 check "the refusals are in the host log" grep -q "manifest for s-evil refused: bad signature" "$H.serve.log"
 
 # Bounded bodies.
 python3 -c "print('{\"records\":[' + ','.join(['\"' + 'x'*1000 + '\"']*1200) + ']}')" >"$T_TMP/huge.json"
-r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 17 POST /v1/records "$T_TMP/huge.json")
+r=$($CLIENT "$URL" "$T_TMP/evil.key" $EVIL 18 POST /v1/records "$T_TMP/huge.json")
 check "an oversized body is refused" sh -c "echo '$r' | grep -Eq '^(413|000) '"
 
 # Revocation: the host refuses the box from then on.
