@@ -8,12 +8,15 @@
 #                            whenever another guest may be running.
 #   REPS, ISECS              see bench/run.sh; BENCH_SCANS: scans to time;
 #   SYNC_MB, SYNC_RUNS       size and runs of bench/sync_upload.sh.
+#   TABLE_ONLY=1             no runs: the table again from the last results.
 set -eu
 O=${O:-build}
 R=$O/bench-results
 KV=$R/all.kv
 SKIP=" $(echo "${BENCH_SKIP:-}" | tr ',' ' ') "
 mkdir -p "$R"
+# TABLE_ONLY=1: redraw the table from the last run's results.
+if [ -z "${TABLE_ONLY:-}" ]; then
 : >"$KV"
 
 skipped() { case $SKIP in *" $1 "*) return 0 ;; esac; return 1; }
@@ -76,6 +79,7 @@ else
 		echo "boot_failed=1" >>"$KV"
 	fi
 fi
+fi
 
 # --- the table
 {
@@ -130,10 +134,10 @@ fi
 			row("sync upload of " v["sync_mb"] " MB over loopback TLS (median)", v["sync_box_ms"] " ms",
 			    "curl PUT (OpenSSL) " v["sync_curl_ms"] " ms", x(v["sync_box_ms"] / v["sync_curl_ms"]), "≤ 1.25×",
 			    v["sync_box_ms"] / v["sync_curl_ms"] <= 1.25)
-			# The same PUT through the box's own libcurl + GnuTLS: what
-			# the protocol costs, without the TLS library's difference.
+			# The same PUT through the box libcurl + GnuTLS: what
+			# the protocol costs, without the difference between TLS libraries.
 			if (v["sync_nwput_ms"] != "")
-				row("sync upload vs one PUT with the box's libcurl/GnuTLS", v["sync_box_ms"] " ms",
+				row("sync upload vs one PUT through the box libcurl/GnuTLS", v["sync_box_ms"] " ms",
 				    "nwput PUT " v["sync_nwput_ms"] " ms", x(v["sync_box_ms"] / v["sync_nwput_ms"]), "≤ 1.25×",
 				    v["sync_box_ms"] / v["sync_nwput_ms"] <= 1.25)
 		}
