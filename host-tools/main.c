@@ -1,7 +1,7 @@
 /*
  * notewell: the host tool.  One binary, one subcommand per task; the store
  * is DIR/host.db (--store DIR, default $NOTEWELL_STORE or ./notewell-store).
- * Exit status: 0 success, 1 failure, 2 usage error or not implemented.
+ * Exit status: 0 success, 1 failure, 2 usage error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -76,15 +76,12 @@ open_store(struct ctx *c)
 	return 0;
 }
 
+/* The tables below and main's must name the same commands; a name in
+ * main's table only is a usage error, not a crash. */
 static int
-cmd_later(struct ctx *c, int argc, char **argv)
+cmd_unknown(const char *name)
 {
-	(void)c;
-	if (want_help(argc, argv)) {
-		cmd_usage(argv[0]);
-		return 0;
-	}
-	fprintf(stderr, "notewell: %s: not implemented yet\n", argv[0]);
+	fprintf(stderr, "notewell: %s: unknown command\n", name);
 	return 2;
 }
 
@@ -111,7 +108,7 @@ cmd_ops(struct ctx *c, int argc, char **argv)
 			return 1;
 		return t[i].fn(&c->st, argc, argv);
 	}
-	return cmd_later(c, argc, argv);
+	return cmd_unknown(argv[0]);
 }
 
 /* Enrollment and sync live in synccmd.c; they all need the store open. */
@@ -136,7 +133,7 @@ cmd_sync(struct ctx *c, int argc, char **argv)
 			return 1;
 		return t[i].fn(&c->st, argc, argv);
 	}
-	return cmd_later(c, argc, argv);
+	return cmd_unknown(argv[0]);
 }
 
 static int

@@ -12,15 +12,6 @@
 
 #include "syncproto.h"
 
-static void
-bind_text(sqlite3_stmt *q, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(q, i);
-}
-
 int
 opsstore_check_hb_seq(struct store *st, const char *box, uint64_t seq)
 {
@@ -32,7 +23,7 @@ opsstore_check_hb_seq(struct store *st, const char *box, uint64_t seq)
 	    " ON CONFLICT(device_id) DO UPDATE SET hb_seq = excluded.hb_seq"
 	    " WHERE excluded.hb_seq > box_status.hb_seq", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
+	store_bind_text(q, 1, box);
 	sqlite3_bind_int64(q, 2, (int64_t)seq);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
@@ -164,22 +155,22 @@ opsstore_put_heartbeat(struct store *st, const char *box, const json_t *hb,
 	    " clock_offset_ns, addr) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(device_id) DO UPDATE"
 	    " SET received_ns = ?2, body = ?3, clock_offset_ns = ?4, addr = ?5", &q)) < 0)
 		goto out;
-	bind_text(q, 1, box);
+	store_bind_text(q, 1, box);
 	sqlite3_bind_int64(q, 2, received_ns);
-	bind_text(q, 3, text);
+	store_bind_text(q, 3, text);
 	sqlite3_bind_int64(q, 4, offset_ns);
-	bind_text(q, 5, addr);
+	store_bind_text(q, 5, addr);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	q = NULL;
 	if (rc < 0 || (rc = store_prepare(st, "INSERT OR REPLACE INTO box_levels(device_id,"
 	    " at_ns, rms_dbfs, peak_dbfs, state) VALUES (?1, ?2, ?3, ?4, ?5)", &q)) < 0)
 		goto out;
-	bind_text(q, 1, box);
+	store_bind_text(q, 1, box);
 	sqlite3_bind_int64(q, 2, received_ns);
 	sqlite3_bind_double(q, 3, json_number_value(json_object_get(level, "rms_dbfs")));
 	sqlite3_bind_double(q, 4, json_number_value(json_object_get(level, "peak_dbfs")));
-	bind_text(q, 5, json_string_value(json_object_get(hb, "state")));
+	store_bind_text(q, 5, json_string_value(json_object_get(hb, "state")));
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	q = NULL;
@@ -187,7 +178,7 @@ opsstore_put_heartbeat(struct store *st, const char *box, const json_t *hb,
 	    " at_ns NOT IN (SELECT at_ns FROM box_levels WHERE device_id = ?1"
 	    " ORDER BY at_ns DESC LIMIT ?2)", &q)) < 0)
 		goto out;
-	bind_text(q, 1, box);
+	store_bind_text(q, 1, box);
 	sqlite3_bind_int(q, 2, OPSSTORE_LEVELS_MAX);
 	rc = store_step_done(st, q);
 	if (rc == 0)
@@ -209,9 +200,9 @@ opsstore_note_schedule(struct store *st, const char *box, const char *sha256, in
 	if ((rc = store_prepare(st, "INSERT OR REPLACE INTO box_schedule(device_id, fetched_ns,"
 	    " sha256, sessions) VALUES (?1, ?2, ?3, ?4)", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
+	store_bind_text(q, 1, box);
 	sqlite3_bind_int64(q, 2, now_ns);
-	bind_text(q, 3, sha256);
+	store_bind_text(q, 3, sha256);
 	sqlite3_bind_int(q, 4, sessions);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
@@ -232,7 +223,7 @@ opsstore_alerts_get(struct store *st, const char *room, struct opsstore_alert **
 	if ((rc = store_prepare(st, "SELECT alarm, notified, last_enter_ns, last_leave_ns"
 	    " FROM ops_alerts WHERE room = ?1 ORDER BY alarm", &q)) < 0)
 		return rc;
-	bind_text(q, 1, room);
+	store_bind_text(q, 1, room);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		if (!(na = realloc(a, (cnt + 1) * sizeof *a))) {
 			rc = -ENOMEM;
@@ -269,8 +260,8 @@ opsstore_alert_put(struct store *st, const char *room, const struct opsstore_ale
 	if ((rc = store_prepare(st, "INSERT OR REPLACE INTO ops_alerts(room, alarm, notified,"
 	    " last_enter_ns, last_leave_ns) VALUES (?1, ?2, ?3, ?4, ?5)", &q)) < 0)
 		return rc;
-	bind_text(q, 1, room);
-	bind_text(q, 2, a->alarm);
+	store_bind_text(q, 1, room);
+	store_bind_text(q, 2, a->alarm);
 	sqlite3_bind_int(q, 3, a->notified);
 	sqlite3_bind_int64(q, 4, a->last_enter_ns);
 	sqlite3_bind_int64(q, 5, a->last_leave_ns);
@@ -296,7 +287,7 @@ opsstore_operator_add(struct store *st, const char *name,
 	if ((rc = store_prepare(st, "INSERT OR REPLACE INTO operators(name, secret_sha256,"
 	    " created_at) VALUES (?1, ?2, ?3)", &q)) < 0)
 		return rc;
-	bind_text(q, 1, name);
+	store_bind_text(q, 1, name);
 	sqlite3_bind_blob(q, 2, h, sizeof h, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q, 3, now);
 	rc = store_step_done(st, q);
@@ -312,7 +303,7 @@ opsstore_operator_remove(struct store *st, const char *name)
 
 	if ((rc = store_prepare(st, "DELETE FROM operators WHERE name = ?1", &q)) < 0)
 		return rc;
-	bind_text(q, 1, name);
+	store_bind_text(q, 1, name);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	if (rc == 0 && sqlite3_changes(st->db) != 1)
@@ -334,7 +325,7 @@ opsstore_operator_check(struct store *st, const char *name, const char *secret)
 	if ((rc = store_prepare(st, "SELECT secret_sha256 FROM operators WHERE name = ?1",
 	    &q)) < 0)
 		return rc;
-	bind_text(q, 1, name);
+	store_bind_text(q, 1, name);
 	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == sizeof want) {
 		memcpy(want, sqlite3_column_blob(q, 0), sizeof want);
 		found = 1;

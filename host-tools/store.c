@@ -287,8 +287,8 @@ store_close(struct store *st)
 	memset(st, 0, sizeof *st);
 }
 
-static void
-bind_text(sqlite3_stmt *q, int i, const char *s)
+void
+store_bind_text(sqlite3_stmt *q, int i, const char *s)
 {
 	if (s)
 		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
@@ -315,7 +315,7 @@ store_run(struct store *st, const char *sql, int n, const char *const *args)
 	if ((rc = store_prepare(st, sql, &q)) < 0)
 		return rc;
 	for (i = 0; i < n; i++)
-		bind_text(q, i + 1, args[i]);
+		store_bind_text(q, i + 1, args[i]);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -331,9 +331,9 @@ store_audit(struct store *st, const char *who, const char *action,
 	if ((rc = store_prepare(st, "INSERT INTO audit(at, who, action, detail)"
 	    " VALUES (strftime('%s','now'), ?, ?, ?)", &q)) < 0)
 		return rc;
-	bind_text(q, 1, who);
-	bind_text(q, 2, action);
-	bind_text(q, 3, detail);
+	store_bind_text(q, 1, who);
+	store_bind_text(q, 2, action);
+	store_bind_text(q, 3, detail);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -348,9 +348,9 @@ store_add_device(struct store *st, const struct store_device *d)
 	if ((rc = store_prepare(st, "INSERT INTO devices(id, pubkey, room,"
 	    " enrolled_at) VALUES (?, ?, ?, ?)", &q)) < 0)
 		return rc;
-	bind_text(q, 1, d->id);
+	store_bind_text(q, 1, d->id);
 	sqlite3_bind_blob(q, 2, d->pubkey, 32, SQLITE_TRANSIENT);
-	bind_text(q, 3, d->room);
+	store_bind_text(q, 3, d->room);
 	sqlite3_bind_int64(q, 4, d->enrolled_at);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_CONSTRAINT)
@@ -373,7 +373,7 @@ store_revoke_device(struct store *st, const char *id, int64_t when)
 	    " WHERE id = ? AND revoked_at IS NULL", &q)) < 0)
 		return rc;
 	sqlite3_bind_int64(q, 1, when);
-	bind_text(q, 2, id);
+	store_bind_text(q, 2, id);
 	rc = store_step_done(st, q);
 	if (rc == 0 && sqlite3_changes(st->db) == 0)
 		rc = -ENOENT;
@@ -390,7 +390,7 @@ store_device_key(struct store *st, const char *id, uint8_t pk[32])
 	if ((rc = store_prepare(st, "SELECT pubkey, revoked_at FROM devices"
 	    " WHERE id = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, id);
+	store_bind_text(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE)
 		rc = -ENOENT;
@@ -417,7 +417,7 @@ store_badge_purged(struct store *st, const char *badge)
 	if ((rc = store_prepare(st, "SELECT 1 FROM purged_badges WHERE"
 	    " badge_id = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, badge);
+	store_bind_text(q, 1, badge);
 	rc = sqlite3_step(q);
 	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
 	    store_err(st, "purged badge");
@@ -449,14 +449,14 @@ store_add_scan(struct store *st, const struct store_scan *s)
 	    " notice_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 	    " ON CONFLICT(nonce) DO NOTHING", &q)) < 0)
 		return rc;
-	bind_text(q, 1, s->nonce);
-	bind_text(q, 2, s->device_id);
-	bind_text(q, 3, s->badge_id);
+	store_bind_text(q, 1, s->nonce);
+	store_bind_text(q, 2, s->device_id);
+	store_bind_text(q, 3, s->badge_id);
 	sqlite3_bind_int64(q, 4, s->wall_ns);
 	sqlite3_bind_int(q, 5, !!s->clock_synced);
-	bind_text(q, 6, s->session_uid);
-	bind_text(q, 7, s->notice_id);
-	bind_text(q, 8, s->notice_sha256);
+	store_bind_text(q, 6, s->session_uid);
+	store_bind_text(q, 7, s->notice_id);
+	store_bind_text(q, 8, s->notice_sha256);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	q = NULL;
@@ -466,7 +466,7 @@ store_add_scan(struct store *st, const struct store_scan *s)
 	if ((rc = store_prepare(st, "SELECT device_id, badge_id, wall_ns,"
 	    " session_uid FROM scans WHERE nonce = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, s->nonce);
+	store_bind_text(q, 1, s->nonce);
 	if (sqlite3_step(q) != SQLITE_ROW)
 		rc = store_err(st, "scan lookup");
 	else if (!streq0(sqlite3_column_text(q, 0), s->device_id) ||
@@ -489,14 +489,14 @@ store_add_recording(struct store *st, const struct store_recording *r)
 	    " notice_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 	    " ON CONFLICT DO NOTHING", &q)) < 0)
 		return rc;
-	bind_text(q, 1, r->device_id);
-	bind_text(q, 2, r->session_uid);
-	bind_text(q, 3, r->sha256);
+	store_bind_text(q, 1, r->device_id);
+	store_bind_text(q, 2, r->session_uid);
+	store_bind_text(q, 3, r->sha256);
 	sqlite3_bind_int64(q, 4, r->bytes);
 	sqlite3_bind_int64(q, 5, r->duration_ms);
-	bind_text(q, 6, r->path);
-	bind_text(q, 7, r->notice_id);
-	bind_text(q, 8, r->notice_sha256);
+	store_bind_text(q, 6, r->path);
+	store_bind_text(q, 7, r->notice_id);
+	store_bind_text(q, 8, r->notice_sha256);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -513,10 +513,10 @@ store_add_notice(struct store *st, const struct store_notice *n)
 	    " UPDATE SET first_seen = min(first_seen, excluded.first_seen)",
 	    &q)) < 0)
 		return rc;
-	bind_text(q, 1, n->id);
-	bind_text(q, 2, n->sha256);
-	bind_text(q, 3, n->url);
-	bind_text(q, 4, n->text);
+	store_bind_text(q, 1, n->id);
+	store_bind_text(q, 2, n->sha256);
+	store_bind_text(q, 3, n->url);
+	store_bind_text(q, 4, n->text);
 	sqlite3_bind_int64(q, 5, n->first_seen);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
@@ -562,14 +562,14 @@ store_put_registration(struct store *st, const struct store_registration *r)
 	    " profile_url = excluded.profile_url, onsite = excluded.onsite,"
 	    " email = excluded.email, dt_user_id = excluded.dt_user_id", &q)) < 0)
 		return rc;
-	bind_text(q, 1, r->badge_id);
-	bind_text(q, 2, r->first_name);
-	bind_text(q, 3, r->last_name);
-	bind_text(q, 4, r->organization);
-	bind_text(q, 5, r->country_code);
-	bind_text(q, 6, r->profile_url);
+	store_bind_text(q, 1, r->badge_id);
+	store_bind_text(q, 2, r->first_name);
+	store_bind_text(q, 3, r->last_name);
+	store_bind_text(q, 4, r->organization);
+	store_bind_text(q, 5, r->country_code);
+	store_bind_text(q, 6, r->profile_url);
 	sqlite3_bind_int(q, 7, !!r->onsite);
-	bind_text(q, 8, r->email);
+	store_bind_text(q, 8, r->email);
 	bind_id(q, 9, r->dt_user_id);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
@@ -586,7 +586,7 @@ store_find_person(struct store *st, const char *who, char **badge)
 	    " badge_id = ?1 OR (email <> '' AND lower(email) = lower(?1)) OR"
 	    " CAST(dt_user_id AS TEXT) = ?1 ORDER BY badge_id", &q)) < 0)
 		return rc;
-	bind_text(q, 1, who);
+	store_bind_text(q, 1, who);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*badge = strdup((const char *)sqlite3_column_text(q, 0));
@@ -630,10 +630,10 @@ store_put_session(struct store *st, const struct store_session *s)
 	    " end_utc = excluded.end_utc, public = excluded.public,"
 	    " dt_session_id = excluded.dt_session_id", &q)) < 0)
 		return rc;
-	bind_text(q, 1, s->uid);
-	bind_text(q, 2, s->acronym);
-	bind_text(q, 3, s->name);
-	bind_text(q, 4, s->room);
+	store_bind_text(q, 1, s->uid);
+	store_bind_text(q, 2, s->acronym);
+	store_bind_text(q, 3, s->name);
+	store_bind_text(q, 4, s->room);
 	sqlite3_bind_int64(q, 5, s->start_utc);
 	sqlite3_bind_int64(q, 6, s->end_utc);
 	sqlite3_bind_int(q, 7, !!s->public_);
@@ -676,7 +676,7 @@ store_room_sessions(struct store *st, const char *room,
 	    " end_utc, public, coalesce(dt_session_id, 0) FROM sessions"
 	    " WHERE room = ? ORDER BY start_utc, uid", &q)) < 0)
 		return rc;
-	bind_text(q, 1, room);
+	store_bind_text(q, 1, room);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		s.uid = (const char *)sqlite3_column_text(q, 0);
 		s.acronym = (const char *)sqlite3_column_text(q, 1);

@@ -32,6 +32,8 @@ void store_rollback(struct store *st);
 int store_exec(struct store *st, const char *sql);
 /* Prepares a statement; logs on failure. */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);
+/* Binds a copy of s, or NULL when s is NULL. */
+void store_bind_text(sqlite3_stmt *stmt, int i, const char *s);
 /* Steps a statement expecting SQLITE_DONE; logs on failure. */
 int store_step_done(struct store *st, sqlite3_stmt *stmt);
 /* Appends an audit record (who: operator name or "notewell"). */

@@ -11,15 +11,6 @@
 #include "log.h"
 #include "minisign.h"
 
-static void
-bind_text(sqlite3_stmt *q, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(q, i);
-}
-
 int
 syncstore_setting_get(struct store *st, const char *key, char *out, size_t len)
 {
@@ -28,7 +19,7 @@ syncstore_setting_get(struct store *st, const char *key, char *out, size_t len)
 
 	if ((rc = store_prepare(st, "SELECT value FROM host_settings WHERE key = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, key);
+	store_bind_text(q, 1, key);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		snprintf(out, len, "%s", sqlite3_column_text(q, 0));
@@ -49,8 +40,8 @@ syncstore_setting_set(struct store *st, const char *key, const char *value)
 	if ((rc = store_prepare(st, "INSERT INTO host_settings(key, value) VALUES (?, ?)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", &q)) < 0)
 		return rc;
-	bind_text(q, 1, key);
-	bind_text(q, 2, value);
+	store_bind_text(q, 1, key);
+	store_bind_text(q, 2, value);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -66,9 +57,9 @@ syncstore_token_add(struct store *st, const char *token_sha, const char *room,
 	if ((rc = store_prepare(st, "INSERT INTO enroll_tokens(token_sha256, room, url,"
 	    " created_at, expires_at) VALUES (?, ?, ?, ?, ?)", &q)) < 0)
 		return rc;
-	bind_text(q, 1, token_sha);
-	bind_text(q, 2, room);
-	bind_text(q, 3, url);
+	store_bind_text(q, 1, token_sha);
+	store_bind_text(q, 2, room);
+	store_bind_text(q, 3, url);
 	sqlite3_bind_int64(q, 4, now);
 	sqlite3_bind_int64(q, 5, expires);
 	rc = store_step_done(st, q);
@@ -98,9 +89,9 @@ bind_device(struct store *st, const char *box, const uint8_t pk[32], const char 
 	if ((rc = store_prepare(st, "UPDATE devices SET room = ?, minisign_pub = ?"
 	    " WHERE id = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, room);
-	bind_text(q, 2, mpub);
-	bind_text(q, 3, box);
+	store_bind_text(q, 1, room);
+	store_bind_text(q, 2, mpub);
+	store_bind_text(q, 3, box);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -115,7 +106,7 @@ syncstore_device_minisign(struct store *st, const char *box, char *out, size_t l
 	if ((rc = store_prepare(st, "SELECT minisign_pub, revoked_at FROM devices"
 	    " WHERE id = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
+	store_bind_text(q, 1, box);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW && sqlite3_column_type(q, 1) != SQLITE_NULL)
 		rc = -EKEYREVOKED;
@@ -143,7 +134,7 @@ syncstore_token_redeem(struct store *st, const char *token_sha, const char *box,
 	if ((rc = store_prepare(st, "SELECT room, expires_at, used_at, used_by, used_pubkey"
 	    " FROM enroll_tokens WHERE token_sha256 = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, token_sha);
+	store_bind_text(q, 1, token_sha);
 	rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW) {
 		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
@@ -171,9 +162,9 @@ syncstore_token_redeem(struct store *st, const char *token_sha, const char *box,
 	    " used_pubkey = ? WHERE token_sha256 = ? AND used_at IS NULL", &q)) < 0)
 		goto out;
 	sqlite3_bind_int64(q, 1, now);
-	bind_text(q, 2, box);
+	store_bind_text(q, 2, box);
 	sqlite3_bind_blob(q, 3, pk, 32, SQLITE_TRANSIENT);
-	bind_text(q, 4, token_sha);
+	store_bind_text(q, 4, token_sha);
 	rc = store_step_done(st, q);
 	if (rc == 0) {
 		char detail[512];
@@ -199,10 +190,10 @@ syncstore_check_seq(struct store *st, const char *box, uint64_t seq, int64_t now
 	    " last_addr = excluded.last_addr WHERE excluded.last_seq > box_auth.last_seq",
 	    &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
+	store_bind_text(q, 1, box);
 	sqlite3_bind_int64(q, 2, (int64_t)seq);
 	sqlite3_bind_int64(q, 3, now);
-	bind_text(q, 4, addr);
+	store_bind_text(q, 4, addr);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	if (rc == 0 && sqlite3_changes(st->db) != 1)
@@ -229,8 +220,8 @@ correct_times(struct store *st, const char *box, const char *boot, int64_t base)
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0] && rc == 0; i++) {
 		if ((rc = store_prepare(st, sql[i], &q)) < 0)
 			break;
-		bind_text(q, 1, box);
-		bind_text(q, 2, boot);
+		store_bind_text(q, 1, box);
+		store_bind_text(q, 2, boot);
 		sqlite3_bind_int64(q, 3, base);
 		rc = store_step_done(st, q);
 		sqlite3_finalize(q);
@@ -253,8 +244,8 @@ syncstore_note_clock(struct store *st, const char *box, const struct nw_stamp *b
 	if ((rc = store_prepare(st, "SELECT base_ns FROM box_clock WHERE device_id = ?"
 	    " AND boot_id = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, b->boot_id);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, b->boot_id);
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		have = 1;
 		old = sqlite3_column_int64(q, 0);
@@ -266,8 +257,8 @@ syncstore_note_clock(struct store *st, const char *box, const struct nw_stamp *b
 	    " ON CONFLICT(device_id, boot_id) DO UPDATE SET base_ns = min(base_ns, ?3),"
 	    " wall_offset_ns = ?4, samples = samples + 1, updated_at = ?5", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, b->boot_id);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, b->boot_id);
 	sqlite3_bind_int64(q, 3, base);
 	sqlite3_bind_int64(q, 4, host_now - b->wall_ns);
 	sqlite3_bind_int64(q, 5, host_now / 1000000000);
@@ -287,8 +278,8 @@ clock_base(struct store *st, const char *box, const char *boot, int64_t *base)
 	if ((rc = store_prepare(st, "SELECT base_ns FROM box_clock WHERE device_id = ?"
 	    " AND boot_id = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, boot);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, boot);
 	rc = sqlite3_step(q) == SQLITE_ROW ? 0 : -ENOENT;
 	if (rc == 0)
 		*base = sqlite3_column_int64(q, 0);
@@ -356,7 +347,7 @@ store_scan(struct store *st, const char *box, const struct recv_record *r,
 	sqlite3_bind_int64(q, 1, r->at.wall_ns);
 	sqlite3_bind_int64(q, 2, have_corr ? corrected : r->at.wall_ns);
 	sqlite3_bind_int(q, 3, have_corr);
-	bind_text(q, 4, r->key);
+	store_bind_text(q, 4, r->key);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -390,9 +381,9 @@ syncstore_put_record(struct store *st, const char *box, const struct recv_record
 	if ((rc = store_prepare(st, "SELECT sha256, body FROM box_records WHERE"
 	    " device_id = ? AND kind = ? AND key = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, r->kind);
-	bind_text(q, 3, r->key);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, r->kind);
+	store_bind_text(q, 3, r->key);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		if (strcmp((const char *)sqlite3_column_text(q, 0), r->sha256) == 0) {
@@ -434,15 +425,15 @@ syncstore_put_record(struct store *st, const char *box, const struct recv_record
 	    " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14)",
 	    &q)) < 0)
 		goto out;
-	bind_text(q, 1, box);
-	bind_text(q, 2, r->kind);
-	bind_text(q, 3, r->key);
-	bind_text(q, 4, r->sha256);
-	bind_text(q, 5, body);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, r->kind);
+	store_bind_text(q, 3, r->key);
+	store_bind_text(q, 4, r->sha256);
+	store_bind_text(q, 5, body);
 	if (!update) {
-		bind_text(q, 6, r->session_uid);
+		store_bind_text(q, 6, r->session_uid);
 		if (r->has_at) {
-			bind_text(q, 7, r->at.boot_id);
+			store_bind_text(q, 7, r->at.boot_id);
 			sqlite3_bind_int64(q, 8, r->at.mono_ns);
 			sqlite3_bind_int64(q, 9, r->at.wall_ns);
 			sqlite3_bind_int(q, 10, r->at.synced);
@@ -469,9 +460,9 @@ syncstore_record_has(struct store *st, const char *box, const char *kind,
 	if ((rc = store_prepare(st, "SELECT sha256 FROM box_records WHERE device_id = ?"
 	    " AND kind = ? AND key = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, kind);
-	bind_text(q, 3, key);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, kind);
+	store_bind_text(q, 3, key);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		rc = strcmp((const char *)sqlite3_column_text(q, 0), sha) == 0 ? 0 : -EBADMSG;
@@ -497,8 +488,8 @@ syncstore_upload_get(struct store *st, const char *box, const char *sha,
 	if ((rc = store_prepare(st, "SELECT confirmed, completed_at, hash_state FROM"
 	    " box_uploads WHERE device_id = ? AND sha256 = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, sha);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, sha);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*exists = 1;
@@ -528,8 +519,8 @@ syncstore_upload_advance(struct store *st, const char *box, const char *sha,
 	    " ON CONFLICT(device_id, sha256) DO UPDATE SET confirmed = ?3,"
 	    " received_bytes = received_bytes + ?4, chunks = chunks + ?5, hash_state = ?7", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, sha);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, sha);
 	sqlite3_bind_int64(q, 3, confirmed);
 	sqlite3_bind_int64(q, 4, chunk);
 	sqlite3_bind_int64(q, 5, chunk > 0 ? 1 : 0);
@@ -553,8 +544,8 @@ syncstore_upload_count(struct store *st, const char *box, const char *sha, int64
 	    " WHERE device_id = ? AND sha256 = ?", &q)) < 0)
 		return rc;
 	sqlite3_bind_int64(q, 1, bytes);
-	bind_text(q, 2, box);
-	bind_text(q, 3, sha);
+	store_bind_text(q, 2, box);
+	store_bind_text(q, 3, sha);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -570,8 +561,8 @@ syncstore_upload_complete(struct store *st, const char *box, const char *sha, in
 	    " device_id = ? AND sha256 = ? AND completed_at IS NULL", &q)) < 0)
 		return rc;
 	sqlite3_bind_int64(q, 1, now);
-	bind_text(q, 2, box);
-	bind_text(q, 3, sha);
+	store_bind_text(q, 2, box);
+	store_bind_text(q, 3, sha);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
 	return rc;
@@ -586,8 +577,8 @@ syncstore_recording_has(struct store *st, const char *box, const char *sha, int6
 	if ((rc = store_prepare(st, "SELECT 1 FROM recordings WHERE device_id = ? AND"
 	    " sha256 = ? AND bytes = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, sha);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, sha);
 	sqlite3_bind_int64(q, 3, bytes);
 	rc = sqlite3_step(q);
 	rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
@@ -605,11 +596,11 @@ syncstore_manifest_put(struct store *st, const char *box, const char *session,
 	if ((rc = store_prepare(st, "INSERT INTO box_manifests(device_id, session_uid,"
 	    " sha256, path, trusted_comment, received_at) VALUES (?, ?, ?, ?, ?, ?)", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, session);
-	bind_text(q, 3, sha);
-	bind_text(q, 4, path);
-	bind_text(q, 5, tc);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, session);
+	store_bind_text(q, 3, sha);
+	store_bind_text(q, 4, path);
+	store_bind_text(q, 5, tc);
 	sqlite3_bind_int64(q, 6, now);
 	rc = store_step_done(st, q);
 	sqlite3_finalize(q);
@@ -626,8 +617,8 @@ syncstore_manifest_get(struct store *st, const char *box, const char *session,
 	if ((rc = store_prepare(st, "SELECT sha256 FROM box_manifests WHERE device_id = ?"
 	    " AND session_uid = ?", &q)) < 0)
 		return rc;
-	bind_text(q, 1, box);
-	bind_text(q, 2, session);
+	store_bind_text(q, 1, box);
+	store_bind_text(q, 2, session);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		snprintf(sha, SYNCPROTO_SHA_HEX + 1, "%s", sqlite3_column_text(q, 0));

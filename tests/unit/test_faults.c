@@ -40,8 +40,9 @@
 #include "recorder.h"
 #include "recording.h"
 #include "audio_fixtures.h"
+#include "fault_vfs.h"
 
-/* ---- the faulty VFS ---------------------------------------------------- */
+/* ---- the faulty VFS (fault_vfs.h) -------------------------------------- */
 
 enum fault_kind {
 	FAULT_IOERR,	/* write, sync and truncate fail with SQLITE_IOERR_* */
@@ -49,20 +50,12 @@ enum fault_kind {
 };
 
 struct fault_vfs {
-	sqlite3_vfs vfs;	/* first: SQLite hands our methods this pointer */
-	sqlite3_vfs *real;
 	enum fault_kind kind;
 	int armed;
 	int sticky;		/* fail every call from the Nth on (dead disk) */
 	long fail_at;		/* 1-based; 0: never */
 	long calls;		/* counted calls while armed */
 	long injected;
-};
-
-struct fault_file {
-	sqlite3_file base;
-	struct fault_vfs *fv;
-	sqlite3_file *real;	/* the real VFS's file, right after this struct */
 };
 
 static int
@@ -78,253 +71,29 @@ fault_hit(struct fault_vfs *fv, int is_write)
 	return 1;
 }
 
-#define REAL(f) (((struct fault_file *)(f))->real)
-
 static int
-ff_close(sqlite3_file *f)
+fault_fail(void *arg, int tag, enum faultvfs_op op)
 {
-	return REAL(f)->pMethods->xClose(REAL(f));
-}
+	struct fault_vfs *fv = arg;
 
-static int
-ff_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
-{
-	return REAL(f)->pMethods->xRead(REAL(f), buf, n, off);
-}
-
-static int
-ff_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	if (fault_hit(ff->fv, 1))
-		return ff->fv->kind == FAULT_FULL ? SQLITE_FULL : SQLITE_IOERR_WRITE;
-	return ff->real->pMethods->xWrite(ff->real, buf, n, off);
-}
-
-static int
-ff_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	if (fault_hit(ff->fv, 0))
-		return SQLITE_IOERR_TRUNCATE;
-	return ff->real->pMethods->xTruncate(ff->real, size);
-}
-
-static int
-ff_sync(sqlite3_file *f, int flags)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	if (fault_hit(ff->fv, 0))
-		return SQLITE_IOERR_FSYNC;
-	return ff->real->pMethods->xSync(ff->real, flags);
-}
-
-static int
-ff_file_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-
-static int
-ff_lock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xLock(REAL(f), l);
-}
-
-static int
-ff_unlock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xUnlock(REAL(f), l);
-}
-
-static int
-ff_check_reserved(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-
-static int
-ff_file_control(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-
-static int
-ff_sector_size(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-
-static int
-ff_device_characteristics(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-
-static int
-ff_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, pp);
-}
-
-static int
-ff_shm_lock(sqlite3_file *f, int off, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
-}
-
-static void
-ff_shm_barrier(sqlite3_file *f)
-{
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-
-static int
-ff_shm_unmap(sqlite3_file *f, int del)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
-
-static int
-ff_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
-{
-	return REAL(f)->pMethods->xFetch(REAL(f), off, amt, pp);
-}
-
-static int
-ff_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
-}
-
-static const sqlite3_io_methods ff_methods = {
-	3, ff_close, ff_read, ff_write, ff_truncate, ff_sync, ff_file_size,
-	ff_lock, ff_unlock, ff_check_reserved, ff_file_control, ff_sector_size,
-	ff_device_characteristics, ff_shm_map, ff_shm_lock, ff_shm_barrier,
-	ff_shm_unmap, ff_fetch, ff_unfetch,
-};
-
-#define FV(v) ((struct fault_vfs *)(v))
-
-static int
-fv_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-	int rc;
-
-	ff->fv = FV(v);
-	ff->real = (sqlite3_file *)(ff + 1);
-	ff->real->pMethods = NULL;
-	rc = FV(v)->real->xOpen(FV(v)->real, name, ff->real, flags, out);
-	/* SQLite calls xClose on a file whose pMethods is set, even after a
-	 * failed open; mirror whatever the real VFS left. */
-	ff->base.pMethods = ff->real->pMethods ? &ff_methods : NULL;
-	return rc;
-}
-
-static int
-fv_delete(sqlite3_vfs *v, const char *name, int sync_dir)
-{
-	return FV(v)->real->xDelete(FV(v)->real, name, sync_dir);
-}
-
-static int
-fv_access(sqlite3_vfs *v, const char *name, int flags, int *out)
-{
-	return FV(v)->real->xAccess(FV(v)->real, name, flags, out);
-}
-
-static int
-fv_full_pathname(sqlite3_vfs *v, const char *name, int n, char *out)
-{
-	return FV(v)->real->xFullPathname(FV(v)->real, name, n, out);
-}
-
-static void *
-fv_dlopen(sqlite3_vfs *v, const char *name)
-{
-	return FV(v)->real->xDlOpen(FV(v)->real, name);
-}
-
-static void
-fv_dlerror(sqlite3_vfs *v, int n, char *msg)
-{
-	FV(v)->real->xDlError(FV(v)->real, n, msg);
-}
-
-static void (*fv_dlsym(sqlite3_vfs *v, void *h, const char *sym))(void)
-{
-	return FV(v)->real->xDlSym(FV(v)->real, h, sym);
-}
-
-static void
-fv_dlclose(sqlite3_vfs *v, void *h)
-{
-	FV(v)->real->xDlClose(FV(v)->real, h);
-}
-
-static int
-fv_randomness(sqlite3_vfs *v, int n, char *out)
-{
-	return FV(v)->real->xRandomness(FV(v)->real, n, out);
-}
-
-static int
-fv_sleep(sqlite3_vfs *v, int us)
-{
-	return FV(v)->real->xSleep(FV(v)->real, us);
-}
-
-static int
-fv_current_time(sqlite3_vfs *v, double *out)
-{
-	return FV(v)->real->xCurrentTime(FV(v)->real, out);
-}
-
-static int
-fv_get_last_error(sqlite3_vfs *v, int n, char *msg)
-{
-	return FV(v)->real->xGetLastError(FV(v)->real, n, msg);
-}
-
-static int
-fv_current_time_int64(sqlite3_vfs *v, sqlite3_int64 *out)
-{
-	return FV(v)->real->xCurrentTimeInt64(FV(v)->real, out);
+	(void)tag;
+	if (!fault_hit(fv, op == FAULTVFS_WRITE))
+		return SQLITE_OK;
+	switch (op) {
+	case FAULTVFS_WRITE: return fv->kind == FAULT_FULL ? SQLITE_FULL : SQLITE_IOERR_WRITE;
+	case FAULTVFS_SYNC: return SQLITE_IOERR_FSYNC;
+	case FAULTVFS_TRUNCATE: return SQLITE_IOERR_TRUNCATE;
+	}
+	return SQLITE_IOERR;
 }
 
 static struct fault_vfs *
 fault_vfs_install(void)
 {
-	static struct fault_vfs fv;	/* SQLite keeps the pointer for good */
+	static struct fault_vfs fv;
 
-	if (fv.real == NULL) {
-		fv.real = sqlite3_vfs_find(NULL);
-		assert_non_null(fv.real);
-		fv.vfs.iVersion = 2;
-		fv.vfs.szOsFile = (int)sizeof(struct fault_file) + fv.real->szOsFile;
-		fv.vfs.mxPathname = fv.real->mxPathname;
-		fv.vfs.zName = "nw-faulty";
-		fv.vfs.xOpen = fv_open;
-		fv.vfs.xDelete = fv_delete;
-		fv.vfs.xAccess = fv_access;
-		fv.vfs.xFullPathname = fv_full_pathname;
-		fv.vfs.xDlOpen = fv_dlopen;
-		fv.vfs.xDlError = fv_dlerror;
-		fv.vfs.xDlSym = fv_dlsym;
-		fv.vfs.xDlClose = fv_dlclose;
-		fv.vfs.xRandomness = fv_randomness;
-		fv.vfs.xSleep = fv_sleep;
-		fv.vfs.xCurrentTime = fv_current_time;
-		fv.vfs.xGetLastError = fv_get_last_error;
-		fv.vfs.xCurrentTimeInt64 = fv_current_time_int64;
-		/* Default VFS: journal_open() goes through it unchanged. */
-		assert_int_equal(sqlite3_vfs_register(&fv.vfs, 1), SQLITE_OK);
-	}
-	assert_ptr_equal(sqlite3_vfs_find(NULL), &fv.vfs);
+	/* Default VFS: journal_open() goes through it unchanged. */
+	assert_int_equal(faultvfs_install(fault_fail, NULL, &fv), 0);
 	fv.armed = 0;
 	return &fv;
 }

@@ -67,6 +67,7 @@
 #include "sync_worker.h"
 #include "syncstore.h"
 #include "tlscert.h"
+#include "fault_vfs.h"
 
 enum side { SIDE_HOST = 1, SIDE_BOX = 2 };
 
@@ -209,144 +210,7 @@ static int log_fd = -1;
 	fail_msg("%s", bad_msg_); \
 } while (0)
 
-/* ---- the VFS: SQLite's own plug-in point, registered as the default ---- */
-
-struct fault_vfs {
-	sqlite3_vfs vfs;	/* first: SQLite hands our methods this pointer */
-	sqlite3_vfs *real;
-};
-
-struct fault_file {
-	sqlite3_file base;
-	int side;		/* whose file: SIDE_HOST, SIDE_BOX or 0 */
-	sqlite3_file *real;	/* the real VFS's file, right after this struct */
-};
-
-#define REAL(f) (((struct fault_file *)(f))->real)
-#define FF(f) ((struct fault_file *)(f))
-
-static int
-ff_close(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xClose(REAL(f));
-}
-
-static int
-ff_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
-{
-	return REAL(f)->pMethods->xRead(REAL(f), buf, n, off);
-}
-
-static int
-ff_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
-{
-	if (FF(f)->side && shim_hit(FF(f)->side, "sqlite xWrite", 1))
-		return shim.full ? SQLITE_FULL : SQLITE_IOERR_WRITE;
-	return REAL(f)->pMethods->xWrite(REAL(f), buf, n, off);
-}
-
-static int
-ff_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	if (FF(f)->side && shim_hit(FF(f)->side, "sqlite xTruncate", 0))
-		return SQLITE_IOERR_TRUNCATE;
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
-}
-
-static int
-ff_sync(sqlite3_file *f, int flags)
-{
-	if (FF(f)->side && shim_hit(FF(f)->side, "sqlite xSync", 0))
-		return SQLITE_IOERR_FSYNC;
-	return REAL(f)->pMethods->xSync(REAL(f), flags);
-}
-
-static int
-ff_file_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-
-static int
-ff_lock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xLock(REAL(f), l);
-}
-
-static int
-ff_unlock(sqlite3_file *f, int l)
-{
-	return REAL(f)->pMethods->xUnlock(REAL(f), l);
-}
-
-static int
-ff_check_reserved(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-
-static int
-ff_file_control(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-
-static int
-ff_sector_size(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-
-static int
-ff_device_characteristics(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-
-static int
-ff_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, pp);
-}
-
-static int
-ff_shm_lock(sqlite3_file *f, int off, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
-}
-
-static void
-ff_shm_barrier(sqlite3_file *f)
-{
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-
-static int
-ff_shm_unmap(sqlite3_file *f, int del)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
-
-static int
-ff_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
-{
-	return REAL(f)->pMethods->xFetch(REAL(f), off, amt, pp);
-}
-
-static int
-ff_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
-}
-
-static const sqlite3_io_methods ff_methods = {
-	3, ff_close, ff_read, ff_write, ff_truncate, ff_sync, ff_file_size,
-	ff_lock, ff_unlock, ff_check_reserved, ff_file_control, ff_sector_size,
-	ff_device_characteristics, ff_shm_map, ff_shm_lock, ff_shm_barrier,
-	ff_shm_unmap, ff_fetch, ff_unfetch,
-};
-
-#define FV(v) ((struct fault_vfs *)(v))
+/* ---- the VFS (fault_vfs.h): the store's and the journal's files ---- */
 
 static int
 under(const char *name, const char *dir)
@@ -357,121 +221,33 @@ under(const char *name, const char *dir)
 }
 
 static int
-fv_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+vfs_side(void *arg, const char *name)
 {
-	struct fault_file *ff = (struct fault_file *)f;
-	int rc;
-
-	ff->side = under(name, shim.host_dir) ? SIDE_HOST : under(name, shim.box_dir) ?
-	    SIDE_BOX : 0;
-	ff->real = (sqlite3_file *)(ff + 1);
-	ff->real->pMethods = NULL;
-	rc = FV(v)->real->xOpen(FV(v)->real, name, ff->real, flags, out);
-	/* SQLite calls xClose on a file whose pMethods is set, even after a
-	 * failed open; mirror whatever the real VFS left. */
-	ff->base.pMethods = ff->real->pMethods ? &ff_methods : NULL;
-	return rc;
+	(void)arg;
+	return under(name, shim.host_dir) ? SIDE_HOST : under(name, shim.box_dir) ? SIDE_BOX : 0;
 }
 
 static int
-fv_delete(sqlite3_vfs *v, const char *name, int sync_dir)
+vfs_fail(void *arg, int side, enum faultvfs_op op)
 {
-	return FV(v)->real->xDelete(FV(v)->real, name, sync_dir);
-}
+	static const char *const what[] = { "sqlite xWrite", "sqlite xSync", "sqlite xTruncate" };
 
-static int
-fv_access(sqlite3_vfs *v, const char *name, int flags, int *out)
-{
-	return FV(v)->real->xAccess(FV(v)->real, name, flags, out);
-}
-
-static int
-fv_full_pathname(sqlite3_vfs *v, const char *name, int n, char *out)
-{
-	return FV(v)->real->xFullPathname(FV(v)->real, name, n, out);
-}
-
-static void *
-fv_dlopen(sqlite3_vfs *v, const char *name)
-{
-	return FV(v)->real->xDlOpen(FV(v)->real, name);
-}
-
-static void
-fv_dlerror(sqlite3_vfs *v, int n, char *msg)
-{
-	FV(v)->real->xDlError(FV(v)->real, n, msg);
-}
-
-static void (*fv_dlsym(sqlite3_vfs *v, void *h, const char *sym))(void)
-{
-	return FV(v)->real->xDlSym(FV(v)->real, h, sym);
-}
-
-static void
-fv_dlclose(sqlite3_vfs *v, void *h)
-{
-	FV(v)->real->xDlClose(FV(v)->real, h);
-}
-
-static int
-fv_randomness(sqlite3_vfs *v, int n, char *out)
-{
-	return FV(v)->real->xRandomness(FV(v)->real, n, out);
-}
-
-static int
-fv_sleep(sqlite3_vfs *v, int us)
-{
-	return FV(v)->real->xSleep(FV(v)->real, us);
-}
-
-static int
-fv_current_time(sqlite3_vfs *v, double *out)
-{
-	return FV(v)->real->xCurrentTime(FV(v)->real, out);
-}
-
-static int
-fv_get_last_error(sqlite3_vfs *v, int n, char *msg)
-{
-	return FV(v)->real->xGetLastError(FV(v)->real, n, msg);
-}
-
-static int
-fv_current_time_int64(sqlite3_vfs *v, sqlite3_int64 *out)
-{
-	return FV(v)->real->xCurrentTimeInt64(FV(v)->real, out);
+	(void)arg;
+	if (!side || !shim_hit(side, what[op], op == FAULTVFS_WRITE))
+		return SQLITE_OK;
+	switch (op) {
+	case FAULTVFS_WRITE: return shim.full ? SQLITE_FULL : SQLITE_IOERR_WRITE;
+	case FAULTVFS_SYNC: return SQLITE_IOERR_FSYNC;
+	case FAULTVFS_TRUNCATE: return SQLITE_IOERR_TRUNCATE;
+	}
+	return SQLITE_IOERR;
 }
 
 static void
 fault_vfs_install(void)
 {
-	static struct fault_vfs fv;	/* SQLite keeps the pointer for good */
-
-	if (fv.real != NULL)
-		return;
-	fv.real = sqlite3_vfs_find(NULL);
-	assert_non_null(fv.real);
-	fv.vfs.iVersion = 2;
-	fv.vfs.szOsFile = (int)sizeof(struct fault_file) + fv.real->szOsFile;
-	fv.vfs.mxPathname = fv.real->mxPathname;
-	fv.vfs.zName = "nw-sync-faulty";
-	fv.vfs.xOpen = fv_open;
-	fv.vfs.xDelete = fv_delete;
-	fv.vfs.xAccess = fv_access;
-	fv.vfs.xFullPathname = fv_full_pathname;
-	fv.vfs.xDlOpen = fv_dlopen;
-	fv.vfs.xDlError = fv_dlerror;
-	fv.vfs.xDlSym = fv_dlsym;
-	fv.vfs.xDlClose = fv_dlclose;
-	fv.vfs.xRandomness = fv_randomness;
-	fv.vfs.xSleep = fv_sleep;
-	fv.vfs.xCurrentTime = fv_current_time;
-	fv.vfs.xGetLastError = fv_get_last_error;
-	fv.vfs.xCurrentTimeInt64 = fv_current_time_int64;
 	/* Default VFS: the store and the journal open through it unchanged. */
-	assert_int_equal(sqlite3_vfs_register(&fv.vfs, 1), SQLITE_OK);
+	assert_int_equal(faultvfs_install(vfs_fail, vfs_side, NULL), 0);
 }
 
 /* ---- helpers ----------------------------------------------------------- */
