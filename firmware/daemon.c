@@ -300,13 +300,61 @@ handle(void *arg, const char *cmd, json_t *req)
 	return ctl_error("unknown command '%s'", cmd);
 }
 
+/* SIGTERM and SIGINT through the loop (signalfd), SIGPIPE ignored. */
+static int
+watch_signals(struct daemon *d, char *err, size_t errlen)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->signal_fd < 0 || loop_add_fd(d->loop, d->signal_fd, POLLIN, on_signal, d) != 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Devices and socket are open: the rest runs as the configured user, which
+ * gets the data folder with what root just created in it (the sync worker
+ * is not told to start before this). Whoever we are then, root included,
+ * writes stay in the data folder (sandbox.h); the sync processes confine
+ * themselves the same way.
+ */
+static int
+drop_privileges(struct daemon *d, char *err, size_t errlen)
+{
+	int rc;
+
+	if (d->priv.active) {
+		if ((rc = privdrop_chown_tree(&d->priv, d->dir)) != 0 ||
+		    (rc = privdrop_apply(&d->priv)) != 0) {
+			snprintf(err, errlen, "cannot become user %s: %s", d->priv.name,
+			    strerror(-rc));
+			return rc;
+		}
+		log_info("running as %s (uid %ld)", d->priv.name, (long)d->priv.uid);
+	}
+	if ((rc = sandbox_confine(d->dir)) == -EOPNOTSUPP)
+		log_warnx("no Landlock in this kernel: writes are not confined to %s", d->dir);
+	else if (rc != 0) {
+		snprintf(err, errlen, "landlock: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 int
 daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
     char *err, size_t errlen)
 {
 	struct journal_session cur;
 	struct nw_stamp now;
-	sigset_t mask;
 	int rc;
 
 	memset(d, 0, sizeof *d);
@@ -360,16 +408,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d->signal_fd < 0 || loop_add_fd(d->loop, d->signal_fd, POLLIN, on_signal, d) != 0) {
-		snprintf(err, errlen, "signalfd: %s", strerror(errno));
-		return -errno;
-	}
+	if ((rc = watch_signals(d, err, errlen)) != 0)
+		return rc;
 	if ((rc = ctl_open(d->loop, dir, handle, d, &d->ctl)) != 0) {
 		snprintf(err, errlen, "%s/%s: %s", dir, CTL_SOCKET, strerror(-rc));
 		return rc;
@@ -386,26 +426,8 @@ daemon_init(struct daemon *d, const struct config *cfg, const char *dir,
 		snprintf(err, errlen, "scanner input: %s", strerror(-rc));
 		return rc;
 	}
-	/* Devices and socket are open: the rest runs as the configured user,
-	 * which gets the data folder with what root just created in it. The
-	 * sync worker is not told to start before this. */
-	if (d->priv.active) {
-		if ((rc = privdrop_chown_tree(&d->priv, dir)) != 0 ||
-		    (rc = privdrop_apply(&d->priv)) != 0) {
-			snprintf(err, errlen, "cannot become user %s: %s", d->priv.name,
-			    strerror(-rc));
-			return rc;
-		}
-		log_info("running as %s (uid %ld)", d->priv.name, (long)d->priv.uid);
-	}
-	/* Whoever we are now, root included, writes stay in the data folder
-	 * (sandbox.h); the sync processes confine themselves the same way. */
-	if ((rc = sandbox_confine(dir)) == -EOPNOTSUPP)
-		log_warnx("no Landlock in this kernel: writes are not confined to %s", dir);
-	else if (rc != 0) {
-		snprintf(err, errlen, "landlock: %s", strerror(-rc));
+	if ((rc = drop_privileges(d, err, errlen)) != 0)
 		return rc;
-	}
 	if (sync_attach(d->sync, d->loop) != 0)
 		log_warnx("sync: cannot start the worker");
 	nwclock_now(&d->clock, &now);

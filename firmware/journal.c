@@ -1,6 +1,7 @@
 #include "journal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,6 +533,21 @@ journal_event(struct journal *j, const char *kind, const char *detail,
 		return journal_errno(rc) ? journal_errno(rc) : -EIO;
 	changed(j);
 	return 0;
+}
+
+int
+journal_eventf(struct journal *j, struct nw_clock *clock, const char *kind,
+    const char *fmt, ...)
+{
+	struct nw_stamp now;
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	nwclock_now(clock, &now);
+	return journal_event(j, kind, detail, &now);
 }
 
 int

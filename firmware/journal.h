@@ -72,6 +72,9 @@ int journal_session_get(struct journal *, int64_t id, struct journal_session *);
 void journal_on_change(struct journal *, void (*fn)(void *), void *arg);
 int journal_event(struct journal *, const char *kind, const char *detail,
     const struct nw_stamp *);
+/* The same, detail formatted, stamped now by clock. */
+int journal_eventf(struct journal *, struct nw_clock *, const char *kind,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Blue sheet: calls fn once per distinct badge of the session, in first-scan
  * order, with the number of raw scans. session_id 0 lists between-sessions. */

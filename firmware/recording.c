@@ -29,24 +29,8 @@
 #define CHUNKS_PER_WAKE 50		/* then let the loop serve others */
 #define NS 1000000000LL
 
-static void
-event(struct daemon *d, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 static int recorder_recover_row(struct daemon *d, int64_t id);
 
-static void
-event(struct daemon *d, const char *kind, const char *fmt, ...)
-{
-	struct nw_stamp now;
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
-	nwclock_now(&d->clock, &now);
-	journal_event(d->journal, kind, detail, &now);
-}
 
 /* Session uids come from the agenda; only a safe subset becomes a file name. */
 static void
@@ -123,11 +107,11 @@ recorder_recover_row(struct daemon *d, int64_t id)
 		snprintf(why, sizeof why, "unrecoverable after crash: %s", rc == -ENODATA ?
 		    "no audio reached the disk" : strerror(-rc));
 		exec_row(d, FINISH_SQL, id, NULL, "failed", why);
-		event(d, "recording-failed", "recording %lld (%s): %s", (long long)id, path, why);
+		journal_eventf(d->journal, &d->clock, "recording-failed", "recording %lld (%s): %s", (long long)id, path, why);
 		return rc;
 	}
 	exec_row(d, FINISH_SQL, id, &r, "recovered", "finished by recovery after a crash");
-	event(d, "recording-recovered", "recording %lld (%s): %.3f s kept, sha256 %s",
+	journal_eventf(d->journal, &d->clock, "recording-recovered", "recording %lld (%s): %.3f s kept, sha256 %s",
 	    (long long)id, path, r.seconds, r.sha256_hex);
 	return 0;
 }
@@ -183,13 +167,13 @@ disk_ok(struct daemon *d)
 		return 1;
 	if (mb < d->cfg.disk_reserve_mb) {
 		if (!(d->alarms & DAEMON_ALARM_DISK))
-			event(d, "alarm-on", "disk: %lld MB free, reserve %d MB",
+			journal_eventf(d->journal, &d->clock, "alarm-on", "disk: %lld MB free, reserve %d MB",
 			    (long long)mb, d->cfg.disk_reserve_mb);
 		d->alarms |= DAEMON_ALARM_DISK;
 		return 0;
 	}
 	if (d->alarms & DAEMON_ALARM_DISK)
-		event(d, "alarm-off", "disk: %lld MB free", (long long)mb);
+		journal_eventf(d->journal, &d->clock, "alarm-off", "disk: %lld MB free", (long long)mb);
 	d->alarms &= ~DAEMON_ALARM_DISK;
 	return 1;
 }
@@ -222,7 +206,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	if (!d->audio)
 		return 0;
 	if (!disk_ok(d)) {
-		event(d, "recording-failed", "session=%s reason=disk below reserve", uid);
+		journal_eventf(d->journal, &d->clock, "recording-failed", "session=%s reason=disk below reserve", uid);
 		d->rec_failed = 1;
 		d->rec_disk_wait = 1;
 		return 0;	/* the session goes on; scans still work */
@@ -289,7 +273,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	rc = recorder_open(path, &p, &tags, &d->rec);
 	if (rc != 0) {
 		exec_row(d, FINISH_SQL, d->rec_id, NULL, "failed", strerror(-rc));
-		event(d, "recording-failed", "session=%s file=%s: %s", uid, path, strerror(-rc));
+		journal_eventf(d->journal, &d->clock, "recording-failed", "session=%s file=%s: %s", uid, path, strerror(-rc));
 		snprintf(err, errlen, "cannot record to %s: %s", path, strerror(-rc));
 		d->rec_failed = 1;
 		d->rec = NULL;
@@ -299,7 +283,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	d->rec_failed = 0;
 	d->rec_disk_wait = 0;
 	d->paused = 0;
-	event(d, "recording-start", "session=%s part=%u file=%s", uid, part, path);
+	journal_eventf(d->journal, &d->clock, "recording-start", "session=%s part=%u file=%s", uid, part, path);
 	log_info("recording %s", path);
 	return 0;
 }
@@ -317,11 +301,11 @@ recording_stop(struct daemon *d, const char *why)
 	if (rc != 0) {
 		/* The file is a valid prefix: make it playable and keep it. */
 		int rrc = recorder_recover_row(d, d->rec_id);
-		event(d, "recording-error", "recording %lld: %s (recovered: %s)",
+		journal_eventf(d->journal, &d->clock, "recording-error", "recording %lld: %s (recovered: %s)",
 		    (long long)d->rec_id, strerror(-rc), rrc == 0 ? "yes" : "no");
 	} else {
 		exec_row(d, FINISH_SQL, d->rec_id, &r, "finished", why);
-		event(d, "recording-stop", "recording %lld: %.3f s, %llu bytes, sha256 %s",
+		journal_eventf(d->journal, &d->clock, "recording-stop", "recording %lld: %.3f s, %llu bytes, sha256 %s",
 		    (long long)d->rec_id, r.seconds, (unsigned long long)r.bytes, r.sha256_hex);
 	}
 	d->rec_id = 0;
@@ -353,13 +337,13 @@ session_open(struct daemon *d, const char *uid, const char *title, const char *o
 		return rc;
 	}
 	d->session_id = id;
-	event(d, "session-start", "id=%lld uid=%s origin=%s record=%s", (long long)id, uid,
+	journal_eventf(d->journal, &d->clock, "session-start", "id=%lld uid=%s origin=%s record=%s", (long long)id, uid,
 	    origin, record ? "yes" : "no");
 	log_info("session %lld (%s) started", (long long)id, uid);
 	if (record)
 		recording_start(d, id, uid, err, errlen);
 	else
-		event(d, "recording-skipped", "session=%s is not public: not recorded", uid);
+		journal_eventf(d->journal, &d->clock, "recording-skipped", "session=%s is not public: not recorded", uid);
 	return 0;
 }
 
@@ -379,7 +363,7 @@ session_close(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot stop session: %s", strerror(-rc));
 		return rc;
 	}
-	event(d, "session-stop", "id=%lld", (long long)d->session_id);
+	journal_eventf(d->journal, &d->clock, "session-stop", "id=%lld", (long long)d->session_id);
 	log_info("session %lld stopped", (long long)d->session_id);
 	d->session_id = 0;
 	d->rec_failed = 0;
@@ -403,7 +387,7 @@ recording_pause(struct daemon *d, int pause, char *err, size_t errlen)
 	 * the gap is on record even if we crash right after. */
 	mark(d, pause ? "pause" : "resume", "privacy control");
 	d->paused = pause;
-	event(d, pause ? "recording-pause" : "recording-resume", "recording %lld at sample %llu",
+	journal_eventf(d->journal, &d->clock, pause ? "recording-pause" : "recording-resume", "recording %lld at sample %llu",
 	    (long long)d->rec_id, (unsigned long long)recorder_position(d->rec));
 	return 0;
 }
@@ -419,7 +403,7 @@ level_events(struct daemon *d)
 			d->alarms |= bit;
 		else
 			d->alarms &= ~bit;
-		event(d, ev.active ? "alarm-on" : "alarm-off", "%s at sample %llu%s",
+		journal_eventf(d->journal, &d->clock, ev.active ? "alarm-on" : "alarm-off", "%s at sample %llu%s",
 		    level_alarm_name(ev.alarm), (unsigned long long)ev.position,
 		    d->rec ? " (recording)" : "");
 		if (d->rec)
@@ -437,14 +421,14 @@ feed(struct daemon *d, const int16_t *pcm, size_t frames)
 		int rc = recorder_write(d->rec, pcm, frames);
 		if (rc == -EDQUOT) {
 			d->alarms |= DAEMON_ALARM_DISK;
-			event(d, "alarm-on", "disk: below the %d MB reserve", d->cfg.disk_reserve_mb);
-			event(d, "recording-stopped", "disk below reserve (%d MB): recording stopped, "
+			journal_eventf(d->journal, &d->clock, "alarm-on", "disk: below the %d MB reserve", d->cfg.disk_reserve_mb);
+			journal_eventf(d->journal, &d->clock, "recording-stopped", "disk below reserve (%d MB): recording stopped, "
 			    "scans go on", d->cfg.disk_reserve_mb);
 			recording_stop(d, "disk below reserve");
 			d->rec_failed = 1;
 			d->rec_disk_wait = 1;
 		} else if (rc != 0) {
-			event(d, "recording-error", "write: %s", strerror(-rc));
+			journal_eventf(d->journal, &d->clock, "recording-error", "write: %s", strerror(-rc));
 			recording_stop(d, "write error");
 			d->rec_failed = 1;
 		}
@@ -488,13 +472,13 @@ on_audio(struct loop *l, int fd, short revents, void *arg)
 			audio_pace_parse(d->cfg.audio_pace, &pace);
 			if (audio_open(d->cfg.audio_source, pace, &fmt, &d->audio) != 0 ||
 			    loop_add_fd(l, audio_fd(d->audio), POLLIN, on_audio, d) != 0) {
-				event(d, "audio-lost", "cannot reopen %s", d->cfg.audio_source);
+				journal_eventf(d->journal, &d->clock, "audio-lost", "cannot reopen %s", d->cfg.audio_source);
 				return;
 			}
 			return;
 		}
 		if (n <= 0) {
-			event(d, "audio-lost", "%s: %s", d->cfg.audio_source,
+			journal_eventf(d->journal, &d->clock, "audio-lost", "%s: %s", d->cfg.audio_source,
 			    n == 0 ? "end of stream" : strerror((int)-n));
 			recording_stop(d, "audio source ended");
 			loop_del_fd(l, fd);
@@ -523,7 +507,7 @@ clock_step_check(struct daemon *d, const struct nw_stamp *now)
 			char from[40], to[40];
 			nwtime_format(l->wall_ns + (now->mono_ns - l->mono_ns), from, sizeof from);
 			nwtime_format(now->wall_ns, to, sizeof to);
-			event(d, "clock-step", "wall clock stepped by %+.3f s: %s -> %s (%s)",
+			journal_eventf(d->journal, &d->clock, "clock-step", "wall clock stepped by %+.3f s: %s -> %s (%s)",
 			    (double)step / NS, from, to, now->synced ? "synced" : "not synced");
 		}
 	}
@@ -596,7 +580,7 @@ recording_tick(struct daemon *d)
 		 * on in a new part once there is room again. */
 		if (disk_ok(d) && d->rec_disk_wait && d->session_id && disk_room_to_resume(d) &&
 		    journal_session_get(d->journal, d->session_id, &cur) == 0) {
-			event(d, "recording-resume-disk", "session=%s: space is back", cur.uid);
+			journal_eventf(d->journal, &d->clock, "recording-resume-disk", "session=%s: space is back", cur.uid);
 			recording_start(d, cur.id, cur.uid, err, sizeof err);
 		}
 	}
@@ -655,7 +639,7 @@ recording_load_schedule(struct daemon *d, char *err, size_t errlen)
 	}
 	free(d->sched);
 	d->sched = s;
-	event(d, "schedule-loaded", "%zu sessions", s->n);
+	journal_eventf(d->journal, &d->clock, "schedule-loaded", "%zu sessions", s->n);
 	return 0;
 }
 

@@ -102,15 +102,13 @@ event(struct syncw *w, const char *kind, const char *fmt, ...)
 static void
 event(struct syncw *w, const char *kind, const char *fmt, ...)
 {
-	struct nw_stamp now;
 	char detail[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
-	nwclock_now(&w->clock, &now);
-	if (journal_event(w->j, kind, detail, &now) != 0)
+	if (journal_eventf(w->j, &w->clock, kind, "%s", detail) != 0)
 		log_warnx("cannot log %s: %s", kind, detail);
 }
 

@@ -11,26 +11,11 @@
 #include <string.h>
 
 #include "nwtime.h"
+#include "publish_int.h"
 
 #define SPARK_W 240
 #define SPARK_H 40
 #define SPARK_FLOOR -90.0	/* dBFS at the bottom of the sparkline */
-
-/* Text into HTML (element content and quoted attributes). */
-static void
-esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
 
 static void
 sparkline(FILE *f, const struct opsboard_room *r)
@@ -84,13 +69,13 @@ opspage_html(const struct opsboard *b, int refresh_s)
 		fprintf(f, "<tr class=\"%s\" id=\"room-%zu\"><td class=\"room\">",
 		    r->nalarms ? "problem" : strcmp(r->state, "recording") == 0 ? "recording" : "",
 		    i);
-		esc(f, r->room);
+		pub_esc(f, r->room);
 		fputs("</td><td><code>", f);
-		esc(f, r->box[0] ? r->box : "-");
+		pub_esc(f, r->box[0] ? r->box : "-");
 		fputs("</code></td><td class=\"state\">", f);
-		esc(f, r->state);
+		pub_esc(f, r->state);
 		fputs("</td><td>", f);
-		esc(f, r->session_title[0] ? r->session_title : r->session_uid[0] ?
+		pub_esc(f, r->session_title[0] ? r->session_title : r->session_uid[0] ?
 		    r->session_uid : "-");
 		fputs("</td><td>", f);
 		if (r->hb)
@@ -107,12 +92,12 @@ opspage_html(const struct opsboard *b, int refresh_s)
 			    (long long)((b->now_ns - r->last_heard_ns) / 1000000000));
 		else
 			snprintf(heard, sizeof heard, "never");
-		esc(f, heard);
+		pub_esc(f, heard);
 		fputs("</td><td class=\"alarms\">", f);
 		for (size_t k = 0; k < r->nalarms; k++) {
 			if (k)
 				fputs(", ", f);
-			esc(f, r->alarms[k]);
+			pub_esc(f, r->alarms[k]);
 		}
 		fputs(r->nalarms ? "" : "-", f);
 		fputs("</td></tr>\n", f);

@@ -1395,83 +1395,80 @@ stream_headers(struct srv *s, struct MHD_Connection *c, struct req *r, const cha
 	return MHD_YES;
 }
 
+/* First call of a request: headers only. Refuse early so no body is read. */
 static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-    const char *version, const char *upload, size_t *upload_len, void **con_cls)
+request_headers(struct srv *s, struct MHD_Connection *c, const char *url, const char *method,
+    void **con_cls)
 {
-	struct srv *s = cls;
-	struct req *r = *con_cls;
+	struct req *r;
 	const char *cl;
+	uint8_t pk[32];
+
+	if (!(r = calloc(1, sizeof *r)))
+		return MHD_NO;
+	*con_cls = r;
+	client_addr(c, r->addr, sizeof r->addr);
+	crypto_hash_sha256_init(&r->h);
+	r->sink_fd = -1;
+	r->part_fd = -1;
+	r->route = route_of(method, url, r);
+	log_debug("request %s %s from %s", method, url, r->addr);
+	if (strcmp(method, "GET") == 0 && strcmp(url, "/status") == 0) {
+		r->route = R_STATUS;
+		return status_page(s, c, r->addr);
+	}
+	if (s->bench_sink && strcmp(method, "PUT") == 0 && strcmp(url, "/bench/sink") == 0)
+		return bench_start(s, r);
+	r->max = route_max(r->route);
+	if (r->route == R_NONE || read_headers(c, r) != 0)
+		return unauthorized(s, c);
+	if (r->route != R_ENROLL && device_pk(s, r->box, pk) != 0)
+		return unauthorized(s, c);
+	if (r->route == R_REC_STREAM)
+		return stream_headers(s, c, r, method, url, pk);
+	cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && (size_t)strtoull(cl, NULL, 10) > r->max)
+		return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
+		    json_pack("{s:s}", "error", "request body too large"));
+	return MHD_YES;
+}
+
+/* Body bytes of an ordinary request, kept until the request is whole. */
+static enum MHD_Result
+request_body(struct req *r, const char *upload, size_t len)
+{
+	/* A body over the limit ends the connection: nothing is stored. */
+	if (len > r->max - r->len)
+		return MHD_NO;
+	/* Grown as bytes arrive: a request that only claims to be big
+	 * costs nothing before it sends. */
+	if (r->len + len > r->cap) {
+		size_t cap = r->cap ? r->cap : 65536;
+		char *nb;
+		while (cap < r->len + len)
+			cap *= 2;
+		if (cap > r->max)
+			cap = r->max;
+		if (!(nb = realloc(r->body, cap)))
+			return MHD_NO;
+		r->body = nb;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, upload, len);
+	crypto_hash_sha256_update(&r->h, (const uint8_t *)upload, len);
+	r->len += len;
+	return MHD_YES;
+}
+
+/* The whole request is here: authenticate, then act. */
+static enum MHD_Result
+request_done(struct srv *s, struct MHD_Connection *c, struct req *r, const char *url,
+    const char *method)
+{
 	uint8_t pk[32];
 	struct reply rep;
 	int authed = 1, rc;
 
-	if (!r) {
-		/* First call: headers only. Refuse early so no body is read. */
-		if (!(r = calloc(1, sizeof *r)))
-			return MHD_NO;
-		*con_cls = r;
-		client_addr(c, r->addr, sizeof r->addr);
-		crypto_hash_sha256_init(&r->h);
-		r->sink_fd = -1;
-		r->part_fd = -1;
-		r->route = route_of(method, url, r);
-		log_debug("request %s %s from %s", method, url, r->addr);
-		if (strcmp(method, "GET") == 0 && strcmp(url, "/status") == 0) {
-			r->route = R_STATUS;
-			return status_page(s, c, r->addr);
-		}
-		if (s->bench_sink && strcmp(method, "PUT") == 0 && strcmp(url, "/bench/sink") == 0)
-			return bench_start(s, r);
-		r->max = route_max(r->route);
-		if (r->route == R_NONE || read_headers(c, r) != 0)
-			return unauthorized(s, c);
-		if (r->route != R_ENROLL && device_pk(s, r->box, pk) != 0)
-			return unauthorized(s, c);
-		if (r->route == R_REC_STREAM)
-			return stream_headers(s, c, r, method, url, pk);
-		cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && (size_t)strtoull(cl, NULL, 10) > r->max)
-			return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
-			    json_pack("{s:s}", "error", "request body too large"));
-		return MHD_YES;
-	}
-	if (r->route == R_BENCH)
-		return bench_data(c, r, upload, upload_len);
-	if (r->route == R_REC_STREAM) {
-		if (*upload_len) {
-			enum MHD_Result mr = stream_data(s, r, upload, *upload_len);
-			*upload_len = 0;
-			return mr;
-		}
-		rep = stream_end(s, r);
-		return send_json(c, rep.status, rep.json);
-	}
-	if (*upload_len) {
-		/* A body over the limit ends the connection: nothing is stored. */
-		if (*upload_len > r->max - r->len)
-			return MHD_NO;
-		/* Grown as bytes arrive: a request that only claims to be big
-		 * costs nothing before it sends. */
-		if (r->len + *upload_len > r->cap) {
-			size_t cap = r->cap ? r->cap : 65536;
-			char *nb;
-			while (cap < r->len + *upload_len)
-				cap *= 2;
-			if (cap > r->max)
-				cap = r->max;
-			if (!(nb = realloc(r->body, cap)))
-				return MHD_NO;
-			r->body = nb;
-			r->cap = cap;
-		}
-		memcpy(r->body + r->len, upload, *upload_len);
-		crypto_hash_sha256_update(&r->h, (const uint8_t *)upload, *upload_len);
-		r->len += *upload_len;
-		*upload_len = 0;
-		return MHD_YES;
-	}
-	/* The whole request is here: authenticate, then act. */
 	if (r->route == R_ENROLL) {
 		rep = h_enroll(s, r, method, url, &authed);
 		if (!authed) {
@@ -1501,6 +1498,37 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	default: return unauthorized(s, c);
 	}
 	return send_json(c, rep.status, rep.json);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+	struct srv *s = cls;
+	struct req *r = *con_cls;
+	struct reply rep;
+	enum MHD_Result mr;
+
+	(void)version;
+	if (!r)
+		return request_headers(s, c, url, method, con_cls);
+	if (r->route == R_BENCH)
+		return bench_data(c, r, upload, upload_len);
+	if (r->route == R_REC_STREAM) {
+		if (*upload_len) {
+			mr = stream_data(s, r, upload, *upload_len);
+			*upload_len = 0;
+			return mr;
+		}
+		rep = stream_end(s, r);
+		return send_json(c, rep.status, rep.json);
+	}
+	if (*upload_len) {
+		mr = request_body(r, upload, *upload_len);
+		*upload_len = 0;
+		return mr;
+	}
+	return request_done(s, c, r, url, method);
 }
 
 static void
