@@ -73,7 +73,13 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBS_A) -Wl,--end-group $(LDLIBS) -lcmocka
 
-unit-test: all $(UNIT_BIN)
+# Helpers the shell suites run (not suites themselves: no test_ prefix).
+TEST_TOOLS = $(O)/tests/ptcreat
+$(O)/tests/ptcreat: tests/ptcreat.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+unit-test: all $(UNIT_BIN) $(TEST_TOOLS)
 
 # Every test: unit (cmocka, TAP), integration (shell, TAP) and the stages the
 # other *.mk files add to TEST_STAGES. tests/run-all prints the closing
@@ -86,7 +92,7 @@ bench: $(BENCH_TARGETS)
 test:
 	@board/deps.sh test
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(UNIT_BIN) $(TEST_STAGES:%=%-build)
+	@$(MAKE) --no-print-directory $(UNIT_BIN) $(TEST_TOOLS) $(TEST_STAGES:%=%-build)
 	@O=$(O) tests/run-all $(TEST_STAGES)
 
 demo:
