@@ -42,7 +42,15 @@ LL_ABI=$(python3 -c 'import ctypes; l = ctypes.CDLL(None); print(max(0, l.syscal
 in_proc() { "$BIN/tests/ptcreat" "$1" "$2"; }
 # ll_check WHO PID: PID writes in the data folder, not in PROBE (mode 777,
 # so only Landlock can refuse it); one TAP line each, or SKIPs.
-PROBE=$TOP/$O/landlock-probe.$$
+# The daemon may also write beneath /tmp, /var/tmp and /dev (SQLite's and
+# the sanitizers' scratch files), so the probe folder must be elsewhere:
+# the build folder, unless the tree itself is under one of those (a CI
+# clone in /tmp), then /run or /var/lib.
+for PROBE in "$TOP/$O" /run /var/lib; do
+	case $(realpath "$PROBE")/ in /tmp/*|/var/tmp/*|/dev/*) continue ;; esac
+	[ -d "$PROBE" ] && [ -w "$PROBE" ] && break
+done
+PROBE=$PROBE/landlock-probe.$$
 mkdir -p "$PROBE"; chmod 777 "$PROBE"
 ll_check() {
 	if [ "$LL_ABI" = 0 ]; then
