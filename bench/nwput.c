@@ -52,6 +52,8 @@ main(int argc, char **argv)
 	curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, pin);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	curl_easy_setopt(c, CURLOPT_CAINFO, NULL);	/* as sync_http.c: the pin only */
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c, CURLOPT_READDATA, f);

@@ -11,7 +11,7 @@ libcurl4-gnutls-dev libgnutls28-dev libjansson-dev libical-dev libsndfile1-dev
 libpng-dev libfreetype-dev fonts-dejavu-core libasound2-dev libcmocka-dev
 libcsv-dev nettle-dev"
 TEST="opus-tools minisign zbar-tools sqlite3 espeak-ng sox socat python3
-clang valgrind procps psmisc chromium nodejs curl openssl"
+clang valgrind procps psmisc chromium nodejs curl openssl strace"
 IMAGE="gcc-aarch64-linux-gnu qemu-system-arm qemu-user-static kmod cpio
 e2fsprogs ipxe-qemu binutils-aarch64-linux-gnu
 libsqlite3-dev:arm64 libopusenc-dev:arm64 libopus-dev:arm64 libogg-dev:arm64
