@@ -5,42 +5,78 @@
 
 #include <ft2build.h>
 #include FT_FREETYPE_H
+#include FT_CACHE_H
+#include FT_GLYPH_H
 
 #include "font.h"
 
+/*
+ * Glyphs come from FreeType's own cache (FTC): the screen measures the
+ * same text again and again while it wraps and shrinks it to fit, and a
+ * glyph loaded with full TrueType hinting costs tens of microseconds. With
+ * every load uncached a full redraw of the room screen took 44 ms of CPU
+ * on the x86 test host (several times that on a Pi), on every scan; see
+ * test_screen's render counts. The cache keeps rendered glyphs per size
+ * and style up to FONT_CACHE_BYTES, least recently used first out.
+ */
+#define FONT_CACHE_BYTES (2u << 20)
+
 struct font {
 	FT_Library lib;
-	FT_Face face[2];	/* [FONT_REGULAR], [FONT_BOLD] (may alias) */
+	FTC_Manager cache;
+	FTC_CMapCache cmaps;
+	FTC_ImageCache glyphs;
+	char *path[2];		/* [FONT_REGULAR], [FONT_BOLD] */
+	int id[2];		/* FTC face ids point here */
 };
 
 static const char ellipsis[] = "\xe2\x80\xa6";
+
+/* The cache opens faces itself, by id, when it needs them. */
+static FT_Error
+open_face(FTC_FaceID id, FT_Library lib, FT_Pointer arg, FT_Face *face)
+{
+	const struct font *f = arg;
+
+	return FT_New_Face(lib, f->path[*(const int *)id], 0, face);
+}
+
+static FTC_FaceID
+face_id(const struct font *f, enum font_style st)
+{
+	return (FTC_FaceID)&f->id[st == FONT_BOLD && f->path[FONT_BOLD] ? FONT_BOLD :
+	    FONT_REGULAR];
+}
 
 int
 font_open(struct font **out, const char *regular, const char *bold)
 {
 	struct font *f;
-	int rc = -EINVAL;
+	FT_Face face;
+	int rc = -ENOMEM;
 
 	*out = NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -ENOMEM;
+	f->id[FONT_REGULAR] = FONT_REGULAR;
+	f->id[FONT_BOLD] = FONT_BOLD;
+	if (!(f->path[FONT_REGULAR] = strdup(regular)) ||
+	    (bold && !(f->path[FONT_BOLD] = strdup(bold))))
+		goto fail;
 	if (FT_Init_FreeType(&f->lib) != 0) {
 		f->lib = NULL;
-		rc = -ENOMEM;
 		goto fail;
 	}
-	if (FT_New_Face(f->lib, regular, 0, &f->face[FONT_REGULAR]) != 0) {
-		f->face[FONT_REGULAR] = NULL;
-		rc = -ENOENT;
+	if (FTC_Manager_New(f->lib, 2, 0, FONT_CACHE_BYTES, open_face, f, &f->cache) != 0 ||
+	    FTC_CMapCache_New(f->cache, &f->cmaps) != 0 ||
+	    FTC_ImageCache_New(f->cache, &f->glyphs) != 0)
 		goto fail;
-	}
-	if (bold == NULL)
-		f->face[FONT_BOLD] = f->face[FONT_REGULAR];
-	else if (FT_New_Face(f->lib, bold, 0, &f->face[FONT_BOLD]) != 0) {
-		f->face[FONT_BOLD] = NULL;
-		rc = -ENOENT;
+	/* Open both now, so a missing font file is an error here and not a
+	 * blank screen later. */
+	rc = -ENOENT;
+	if (FTC_Manager_LookupFace(f->cache, face_id(f, FONT_REGULAR), &face) != 0 ||
+	    FTC_Manager_LookupFace(f->cache, face_id(f, FONT_BOLD), &face) != 0)
 		goto fail;
-	}
 	*out = f;
 	return 0;
 fail:
@@ -53,24 +89,35 @@ font_close(struct font *f)
 {
 	if (f == NULL)
 		return;
-	if (f->face[FONT_BOLD] && f->face[FONT_BOLD] != f->face[FONT_REGULAR])
-		FT_Done_Face(f->face[FONT_BOLD]);
-	if (f->face[FONT_REGULAR])
-		FT_Done_Face(f->face[FONT_REGULAR]);
+	if (f->cache)
+		FTC_Manager_Done(f->cache);	/* its caches and faces too */
 	if (f->lib)
 		FT_Done_FreeType(f->lib);
+	free(f->path[FONT_REGULAR]);
+	free(f->path[FONT_BOLD]);
 	free(f);
 }
 
-static FT_Face
-face_at(const struct font *f, enum font_style st, int px)
+static void
+scaler_of(const struct font *f, enum font_style st, int px, FTC_ScalerRec *sc)
 {
-	FT_Face face = f->face[st == FONT_BOLD ? FONT_BOLD : FONT_REGULAR];
+	memset(sc, 0, sizeof(*sc));
+	sc->face_id = face_id(f, st);
+	sc->height = (FT_UInt)(px < 1 ? 1 : px);
+	sc->pixel = 1;
+}
 
-	if (px < 1)
-		px = 1;
-	FT_Set_Pixel_Sizes(face, 0, (FT_UInt)px);
-	return face;
+/* The size's metrics (26.6 pixels), or NULL if the face cannot be had. */
+static const FT_Size_Metrics *
+metrics_at(const struct font *f, enum font_style st, int px)
+{
+	FTC_ScalerRec sc;
+	FT_Size size;
+
+	scaler_of(f, st, px, &sc);
+	if (FTC_Manager_LookupSize(f->cache, &sc, &size) != 0)
+		return NULL;
+	return &size->metrics;
 }
 
 /* Next code point of s (U+FFFD for a bad byte); advances *i. */
@@ -110,49 +157,66 @@ bad:
 int
 font_line_height(const struct font *f, enum font_style st, int px)
 {
-	FT_Face face = face_at(f, st, px);
+	const FT_Size_Metrics *m = metrics_at(f, st, px);
 
-	return (int)((face->size->metrics.height + 63) >> 6);
+	return m ? (int)((m->height + 63) >> 6) : px;
 }
 
 int
 font_ascent(const struct font *f, enum font_style st, int px)
 {
-	FT_Face face = face_at(f, st, px);
+	const FT_Size_Metrics *m = metrics_at(f, st, px);
 
-	return (int)((face->size->metrics.ascender + 63) >> 6);
+	return m ? (int)((m->ascender + 63) >> 6) : px;
+}
+
+/* The rendered glyph for cp (U+FFFD if cp's cannot be loaded), valid until
+ * the next lookup; NULL if neither can be had. */
+static FT_BitmapGlyph
+glyph_of(const struct font *f, FTC_ScalerRec *sc, unsigned long cp)
+{
+	FT_Glyph g;
+	FT_UInt gi = FTC_CMapCache_Lookup(f->cmaps, sc->face_id, -1, (FT_UInt32)cp);
+
+	if (FTC_ImageCache_LookupScaler(f->glyphs, sc, FT_LOAD_RENDER, gi, &g, NULL) != 0) {
+		gi = FTC_CMapCache_Lookup(f->cmaps, sc->face_id, -1, 0xfffd);
+		if (FTC_ImageCache_LookupScaler(f->glyphs, sc, FT_LOAD_RENDER, gi, &g,
+		    NULL) != 0)
+			return NULL;
+	}
+	return g->format == FT_GLYPH_FORMAT_BITMAP ? (FT_BitmapGlyph)g : NULL;
 }
 
 static int
 run(const struct font *f, struct canvas *c, enum font_style st, int px,
     int x, int y, struct rgb col, const char *s, size_t len)
 {
-	FT_Face face = face_at(f, st, px);
-	FT_Int32 flags = c ? FT_LOAD_RENDER : FT_LOAD_DEFAULT;
-	int base = y + (int)((face->size->metrics.ascender + 63) >> 6);
+	FTC_ScalerRec sc;
+	int base = y + font_ascent(f, st, px);
 	long pen = 0;	/* 26.6 */
 	size_t i = 0;
 	unsigned row, colx;
 
+	scaler_of(f, st, px, &sc);
 	while (i < len) {
 		unsigned long cp = next_cp(s, len, &i);
-		FT_GlyphSlot g;
+		FT_BitmapGlyph g;
+		const FT_Bitmap *bm;
 
 		if (cp == '\n' || cp == '\r')
 			continue;
-		if (FT_Load_Char(face, cp, flags) != 0 &&
-		    FT_Load_Char(face, 0xfffd, flags) != 0)
+		if ((g = glyph_of(f, &sc, cp)) == NULL)
 			continue;
-		g = face->glyph;
-		if (c && g->bitmap.pixel_mode == FT_PIXEL_MODE_GRAY) {
-			int gx = x + (int)(pen >> 6) + g->bitmap_left;
-			int gy = base - g->bitmap_top;
-			for (row = 0; row < g->bitmap.rows; row++)
-				for (colx = 0; colx < g->bitmap.width; colx++)
+		bm = &g->bitmap;
+		if (c && bm->pixel_mode == FT_PIXEL_MODE_GRAY) {
+			int gx = x + (int)(pen >> 6) + g->left;
+			int gy = base - g->top;
+			for (row = 0; row < bm->rows; row++)
+				for (colx = 0; colx < bm->width; colx++)
 					canvas_blend(c, gx + (int)colx, gy + (int)row, col,
-					    g->bitmap.buffer[row * g->bitmap.pitch + colx]);
+					    bm->buffer[row * bm->pitch + colx]);
 		}
-		pen += g->advance.x;
+		pen += g->root.advance.x >> 10;	/* 16.16 to 26.6 */
 	}
 	return (int)((pen + 63) >> 6);
 }

@@ -18,6 +18,9 @@
 
 #include <cmocka.h>
 
+#include <ft2build.h>
+#include FT_FREETYPE_H
+
 #include "canvas.h"
 #include "display.h"
 #include "font.h"
@@ -431,6 +434,82 @@ font_measures_wraps_and_draws_utf8(void **state)
 	assert_null(none);
 }
 
+/*
+ * font.c draws from FreeType's glyph cache. The oracle here is FreeType
+ * without a cache: each glyph loaded and rendered afresh at the size, as
+ * font.c did before, and blended the same way. The cached drawing must
+ * match it pixel for pixel, for both styles, several sizes, characters
+ * outside ASCII and one the font lacks, the first time (cache empty) and
+ * again (every glyph from the cache), and widths must agree too.
+ */
+static int
+oracle_draw(const char *path, int px, struct canvas *c, const char *s)
+{
+	FT_Library lib;
+	FT_Face face;
+	long pen = 0;
+	size_t i = 0, len = strlen(s);
+
+	assert_int_equal(FT_Init_FreeType(&lib), 0);
+	assert_int_equal(FT_New_Face(lib, path, 0, &face), 0);
+	FT_Set_Pixel_Sizes(face, 0, (FT_UInt)px);
+	int base = (int)((face->size->metrics.ascender + 63) >> 6);
+	while (i < len) {
+		/* The strings below are ASCII plus two-byte UTF-8 only. */
+		unsigned long cp = (unsigned char)s[i];
+		if (cp >= 0xc0) {
+			cp = ((cp & 0x1f) << 6) | ((unsigned char)s[i + 1] & 0x3f);
+			i += 2;
+		} else {
+			i++;
+		}
+		if (FT_Load_Char(face, cp, FT_LOAD_RENDER) != 0)
+			continue;
+		FT_GlyphSlot g = face->glyph;
+		for (unsigned r = 0; r < g->bitmap.rows; r++)
+			for (unsigned x = 0; x < g->bitmap.width; x++)
+				canvas_blend(c, 5 + (int)(pen >> 6) + g->bitmap_left + (int)x,
+				    3 + base - g->bitmap_top + (int)r, (struct rgb){ 0, 0, 0 },
+				    g->bitmap.buffer[r * g->bitmap.pitch + x]);
+		pen += g->advance.x;
+	}
+	FT_Done_Face(face);
+	FT_Done_FreeType(lib);
+	return (int)((pen + 63) >> 6);
+}
+
+static void
+cached_glyphs_draw_what_freetype_renders(void **state)
+{
+	const char *text = "Karl\xc3\xadn QUIC (2/2) \xc3\x98resund \xc2\xa9 \xc7\xb6 gjpqy";
+	const char *reg = getenv("NW_FONT") ? getenv("NW_FONT") : FONT_DEFAULT_REGULAR;
+	const char *bold = getenv("NW_FONT_BOLD") ? getenv("NW_FONT_BOLD") : FONT_DEFAULT_BOLD;
+	static const int px[] = { 9, 14, 23, 37, 61 };
+	struct canvas want, got;
+	struct font *f;
+
+	assert_int_equal(font_open(&f, reg, bold), 0);
+	assert_int_equal(canvas_init(&want, 1400, 90), 0);
+	assert_int_equal(canvas_init(&got, 1400, 90), 0);
+	for (int st = FONT_REGULAR; st <= FONT_BOLD; st++) {
+		for (size_t k = 0; k < sizeof(px) / sizeof(px[0]); k++) {
+			canvas_fill(&want, (struct rgb){ 255, 255, 255 });
+			int w = oracle_draw(st == FONT_BOLD ? bold : reg, px[k], &want, text);
+			assert_true(w > 0);
+			for (int round = 0; round < 2; round++) {
+				canvas_fill(&got, (struct rgb){ 255, 255, 255 });
+				assert_int_equal(font_draw(f, &got, st, px[k], 5, 3,
+				    (struct rgb){ 0, 0, 0 }, text, strlen(text)), w);
+				assert_memory_equal(got.px, want.px, (size_t)want.w * want.h * 3);
+				assert_int_equal(font_text_width(f, st, px[k], text, strlen(text)), w);
+			}
+		}
+	}
+	canvas_free(&want);
+	canvas_free(&got);
+	font_close(f);
+}
+
 static void
 png_write_is_atomic_and_leaves_no_temp_files(void **state)
 {
@@ -513,6 +592,7 @@ main(void)
 		cmocka_unit_test(level_only_redraw_touches_only_the_meter),
 		cmocka_unit_test(canvas_clips_and_blits),
 		cmocka_unit_test(font_measures_wraps_and_draws_utf8),
+		cmocka_unit_test(cached_glyphs_draw_what_freetype_renders),
 		cmocka_unit_test(png_write_is_atomic_and_leaves_no_temp_files),
 		cmocka_unit_test(png_backend_presents_through_ops),
 		cmocka_unit_test(fb_open_refuses_what_is_not_a_framebuffer),
