@@ -45,11 +45,15 @@ check_eq "the token is in no log and no journal" 0 "$({ cat "$D/daemon.log" "$H.
 check "the used setup code is not kept on the box" test ! -e "$D/sync/setup.pending"
 check_eq "the host keeps only the token's hash" 0 "$(hsql 'SELECT count(*) FROM enroll_tokens WHERE token_sha256 = '"'$tok'")"
 
+# The host is away while the session runs, so the backlog can be seen
+# before a nudged round sends it.
+host_stop
 ctl session start --uid ietf-125-plenary --title Plenary >/dev/null
 for b in A100 A101 A102 A103; do ctl scan "$b" >/dev/null; done
 ctl scan 'not a badge' >/dev/null 2>&1	# an event in the session
 add_recording "$D" ietf-125-plenary rec1.opus 3000000
 check "box reports a backlog before sync" sh -c "[ \"\$(\"$BIN/notewellctl\" --data '$D' status --json | python3 -c 'import json,sys; b=json.load(sys.stdin)[\"sync\"][\"backlog\"]; print(b[\"records\"] > 0 and b[\"bytes\"] == 3000000)')\" = True ]"
+check "the host is back" host_start "$H" "$PORT"
 ctl session stop >/dev/null  # (also wakes sync)
 ctl scan B200 >/dev/null    # between sessions
 check "sync empties the backlog" sync_now "$D" 20
