@@ -1,8 +1,11 @@
 /*
  * PNG backend: the sim board's "screen" is a file that a browser, a test or
  * zbarimg reads while the daemon runs, so it is always replaced whole
- * (temp file, fsync, rename, fsync the directory) and never seen half
- * written.
+ * (temp file, then rename) and never seen half written. It is not synced
+ * to the disk: a screen is drawn anew after a restart and is worth no
+ * flush, and the flushes (file and folder, on every change) were the box's
+ * heaviest disk traffic in the sim, queued with the journal's own commits
+ * and, where box and host share a disk, with the host's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +41,12 @@ png_to(FILE *fp, const struct canvas *c)
 	png_set_IHDR(png, info, (png_uint_32)c->w, (png_uint_32)c->h, 8,
 	    PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
 	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	/* Speed over size: the file is rewritten on every screen change. */
+	/* Speed over size: the file is rewritten on every screen change. No
+	 * row filters: on a screen of flat colour and text they save 3% of
+	 * the size and cost half the time (6.6 ms of 800x480 here, 3.0
+	 * without). */
 	png_set_compression_level(png, 1);
+	png_set_filter(png, 0, PNG_FILTER_NONE);
 	png_write_info(png, info);
 	for (y = 0; y < c->h; y++)
 		png_write_row(png, c->px + (size_t)y * c->w * 3);
@@ -53,10 +60,9 @@ out:
 int
 display_png_write(const char *path, const struct canvas *c)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
+	char tmp[PATH_MAX];
 	FILE *fp = NULL;
-	int fd = -1, dfd = -1, rc;
+	int fd = -1, rc;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -69,7 +75,7 @@ display_png_write(const char *path, const struct canvas *c)
 	fd = -1;	/* owned by fp now */
 	if ((rc = png_to(fp, c)) < 0)
 		goto out;
-	if (fflush(fp) != 0 || fsync(fileno(fp)) < 0) {
+	if (fflush(fp) != 0) {
 		rc = -errno;
 		goto out;
 	}
@@ -84,22 +90,12 @@ display_png_write(const char *path, const struct canvas *c)
 		goto out;
 	}
 	tmp[0] = '\0';	/* nothing left to remove */
-	slash = strrchr(path, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
-	    slash ? path : ".");
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fsync(dfd) < 0) {
-		rc = -errno;
-		goto out;
-	}
 	rc = 0;
 out:
 	if (fp)
 		fclose(fp);
 	if (fd >= 0)
 		close(fd);
-	if (dfd >= 0)
-		close(dfd);
 	if (tmp[0])
 		unlink(tmp);
 	return rc;
