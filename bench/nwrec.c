@@ -49,6 +49,7 @@ main(int argc, char **argv)
 		}
 	}
 	recorder_params_default(&p);
+	p.prefix_every = RECORDER_PREFIX_EVERY;	/* as notewelld */
 	p.bitrate = atoi(argv[3]);
 	p.complexity = atoi(argv[4]);
 	p.application = strcmp(argv[5], "voip") == 0 ? OPUS_APPLICATION_VOIP :
@@ -77,5 +78,6 @@ main(int argc, char **argv)
 		return 1;
 	printf("%.3f s, %ju bytes, sha256 %s\n", res.seconds, (uintmax_t)res.bytes,
 	    res.sha256_hex);
+	recorder_prefixes_free(&res.prefixes);
 	return 0;
 }

@@ -70,14 +70,25 @@ for i in $(seq "$RUNS"); do
 	f=rec$i.opus
 	head -c $((MB * 1000000)) /dev/urandom >"$W/box/recordings/$f"
 	sha=$(sha256sum "$W/box/recordings/$f" | cut -d' ' -f1)
+	# The recorder's prefix digests (recorder.h), as notewelld stores them.
+	prefixes=$(python3 -c "
+import hashlib, sys
+h = hashlib.sha256(); out = []
+with open(sys.argv[1], 'rb') as f:
+    while True:
+        b = f.read(65536)
+        if len(b) < 65536: break
+        h.update(b); out.append(h.copy().hexdigest())
+print(''.join(out))" "$W/box/recordings/$f")
 	ctl session start --uid "bench-$i" >/dev/null
 	# The recording is still being made while the session runs: a finished
 	# one would go with the round the session start nudged (GATHER_MS
 	# later), before the clock starts. It finishes as the session stops.
 	sqlite3 -cmd ".timeout 5000" "$W/box/journal.db" "INSERT INTO recordings(session_id, path,
 		state, sha256, bytes, duration_ns, start_boot, start_mono_ns, start_wall_ns,
-		start_synced) VALUES ((SELECT id FROM sessions WHERE uid = 'bench-$i'),
-		'recordings/$f', 'recording', '$sha', $((MB * 1000000)), 7200000000000, 'b', 1, 1, 0)"
+		start_synced, prefix_every, prefix_sha256) VALUES ((SELECT id FROM sessions WHERE
+		uid = 'bench-$i'), 'recordings/$f', 'recording', '$sha', $((MB * 1000000)),
+		7200000000000, 'b', 1, 1, 0, 65536, X'$prefixes')"
 	# Whatever the session start sent is done; the file is on disk. The
 	# recording is marked finished from outside the daemon, which nudges
 	# no one: it goes with the round the session's end starts.

@@ -48,8 +48,15 @@ lock_datadir(struct daemon *d, char *err, size_t errlen)
 static void
 before_sleep(struct loop *l, void *arg)
 {
-	recording_tick(arg);
-	roomscreen_tick(arg);
+	struct daemon *d = arg;
+
+	recording_tick(d);
+	/* Before the screen is drawn, so the worker starts on what the
+	 * handlers and the schedule wrote while the screen is redrawn; again
+	 * after it, for the notice switches the screen journals. */
+	sync_flush(d->sync);
+	roomscreen_tick(d);
+	sync_flush(d->sync);
 }
 
 /* The schedule and the screen are checked before every sleep; this timer

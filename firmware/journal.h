@@ -14,7 +14,7 @@
 
 #include "nwtime.h"
 
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3
 #define JOURNAL_NONCE_LEN 32	/* hex chars */
 #define JOURNAL_HASH_LEN 64	/* SHA-256 hex */
 
@@ -88,6 +88,14 @@ int journal_integrity_ok(struct journal *);
 
 /* Runs fn inside BEGIN IMMEDIATE ... COMMIT, rolling back on error. */
 int journal_txn(struct journal *, int (*fn)(struct journal *, void *), void *arg);
+/*
+ * The same, committed without waiting for the disk (synchronous = NORMAL):
+ * only for what a power cut may take back harmlessly, that is what the box
+ * learns again by asking, such as the host's acknowledgements (sent again,
+ * the host answers "duplicate"). Never for scans, recordings or anything
+ * whose loss would free or drop data.
+ */
+int journal_txn_lazy(struct journal *, int (*fn)(struct journal *, void *), void *arg);
 
 /* Binds a stamp to four consecutive parameters starting at idx. */
 int journal_bind_stamp(sqlite3_stmt *, int idx, const struct nw_stamp *);

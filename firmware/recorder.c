@@ -43,7 +43,60 @@ struct recorder {
 	int error;		/* first fatal error, sticky */
 	int stopped;		/* -EDQUOT once the disk reserve is reached */
 	uint64_t reserve;
+	struct recorder_prefixes prefixes;
+	size_t prefix_cap;
 };
+
+void
+recorder_prefixes_free(struct recorder_prefixes *p)
+{
+	free(p->d);
+	memset(p, 0, sizeof *p);
+}
+
+/* The running digest at a multiple of every. Out of memory only drops the
+ * digests (sync then hashes the file itself): never the recording. */
+static void
+keep_prefix(struct recorder *rec)
+{
+	struct recorder_prefixes *p = &rec->prefixes;
+	crypto_hash_sha256_state copy = rec->sha;
+
+	if (p->n == rec->prefix_cap) {
+		size_t cap = rec->prefix_cap ? 2 * rec->prefix_cap : 64;
+		uint8_t (*nd)[32] = realloc(p->d, cap * sizeof *nd);
+		if (!nd) {
+			log_warnx("recorder: out of memory for prefix digests; sync will hash");
+			free(p->d);
+			p->d = NULL;
+			p->n = p->every = 0;
+			return;
+		}
+		p->d = nd;
+		rec->prefix_cap = cap;
+	}
+	crypto_hash_sha256_final(&copy, p->d[p->n++]);
+}
+
+/* Hashes bytes as they are written, keeping the digests at the marks. */
+static void
+hash_written(struct recorder *rec, const unsigned char *ptr, size_t len)
+{
+	while (len > 0) {
+		size_t take = len;
+		if (rec->prefixes.every) {
+			uint64_t to_mark = rec->prefixes.every - rec->bytes % rec->prefixes.every;
+			if (take > to_mark)
+				take = (size_t)to_mark;
+		}
+		crypto_hash_sha256_update(&rec->sha, ptr, (unsigned long long)take);
+		rec->bytes += (uint64_t)take;
+		ptr += take;
+		len -= take;
+		if (rec->prefixes.every && rec->bytes % rec->prefixes.every == 0)
+			keep_prefix(rec);
+	}
+}
 
 static int
 real_write(void *ctx, int fd, const void *buf, size_t len)
@@ -171,8 +224,7 @@ rec_page(void *user, const unsigned char *ptr, opus_int32 len)
 		rec->error = r;
 		return 1;
 	}
-	crypto_hash_sha256_update(&rec->sha, ptr, (unsigned long long)len);
-	rec->bytes += (uint64_t)len;
+	hash_written(rec, ptr, (size_t)len);
 	rec->dirty = true;
 	return 0;
 }
@@ -391,6 +443,7 @@ recorder_open(const char *path, const struct recorder_params *params,
 	rec->channels = params->channels;
 	rec->fsync_every = (uint64_t)params->fsync_ms * (uint64_t)params->rate / 1000;
 	rec->reserve = params->reserve_bytes;
+	rec->prefixes.every = params->prefix_every;
 	crypto_hash_sha256_init(&rec->sha);
 	rec->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (rec->fd < 0) {
@@ -429,6 +482,7 @@ out:
 			close(rec->fd);
 			unlink(path);	/* we created it (O_EXCL) */
 		}
+		recorder_prefixes_free(&rec->prefixes);
 		free(rec);
 	}
 	return r;
@@ -518,7 +572,10 @@ recorder_close(struct recorder *rec, struct recorder_result *res)
 		res->samples = rec->position * 48000 / (uint64_t)rec->rate;
 		res->seconds = (double)res->samples / 48000.0;
 		res->bytes = rec->bytes;
+		res->prefixes = rec->prefixes;	/* handed over */
+		memset(&rec->prefixes, 0, sizeof rec->prefixes);
 	}
+	recorder_prefixes_free(&rec->prefixes);
 	free(rec);
 	return r;
 }

@@ -41,8 +41,26 @@ struct recorder_params {
 	int fsync_ms;		/* audio between fsyncs; default 500 */
 	uint64_t reserve_bytes;	/* stop cleanly when free space falls below
 				   this (checked at each fsync); 0: off */
+	size_t prefix_every;	/* keep prefix digests every this many bytes
+				   (recorder_result.prefixes); 0: none */
 	const struct recorder_io *io;	/* NULL: real write/fsync */
 };
+
+/*
+ * The SHA-256 of the file's first (k + 1) * every bytes, for k < n: the
+ * recorder hashes every byte it writes anyway, so it keeps the running
+ * digest at each multiple of every. Sync signs an upload's segments with
+ * them instead of hashing the whole file again when it sends it (on a Pi
+ * without SHA instructions that is seconds of CPU per recording). n is
+ * bytes / every; d is NULL when none were asked for or memory ran out.
+ */
+#define RECORDER_PREFIX_EVERY (64u << 10)
+struct recorder_prefixes {
+	size_t every;
+	size_t n;
+	uint8_t (*d)[32];
+};
+void recorder_prefixes_free(struct recorder_prefixes *);
 
 /* Fills p with the defaults above (48 kHz mono speech). */
 void recorder_params_default(struct recorder_params *p);
@@ -71,6 +89,9 @@ struct recorder_result {
 	double seconds;
 	uint64_t bytes;
 	bool recovered;		/* set by recorder_recover() */
+	/* recorder_close() only, when params.prefix_every was set: free with
+	 * recorder_prefixes_free(). */
+	struct recorder_prefixes prefixes;
 };
 
 struct recorder;

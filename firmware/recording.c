@@ -72,6 +72,13 @@ exec_row(struct daemon *d, const char *sql, int64_t id, const struct recorder_re
 		rc = journal_bind_stamp(st, 6, &now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 10, id);
+	/* The recorder's prefix digests, for sync (recorder.h). */
+	if (rc == SQLITE_OK && r && r->prefixes.d && r->prefixes.n) {
+		rc = sqlite3_bind_int64(st, 11, (int64_t)r->prefixes.every);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_blob(st, 12, r->prefixes.d, (int)(r->prefixes.n * 32),
+			    SQLITE_STATIC);
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -80,7 +87,8 @@ exec_row(struct daemon *d, const char *sql, int64_t id, const struct recorder_re
 
 #define FINISH_SQL "UPDATE recordings SET state = ?1, sha256 = ?2, bytes = ?3," \
 	" duration_ns = ?4, detail = ?5, end_boot = ?6, end_mono_ns = ?7," \
-	" end_wall_ns = ?8, end_synced = ?9 WHERE id = ?10"
+	" end_wall_ns = ?8, end_synced = ?9, prefix_every = ?11, prefix_sha256 = ?12" \
+	" WHERE id = ?10"
 
 /* Makes the file of an unfinished recording playable and records what it
  * holds. A recording row with no file (crash before the first page) is
@@ -249,6 +257,7 @@ recording_start(struct daemon *d, int64_t session_id, const char *uid, char *err
 	d->rec_id = sqlite3_last_insert_rowid(journal_db(d->journal));
 
 	recorder_params_default(&p);
+	p.prefix_every = RECORDER_PREFIX_EVERY;
 	p.rate = d->cfg.audio_rate;
 	p.channels = d->cfg.audio_channels;
 	p.bitrate = d->cfg.opus_bitrate;
@@ -307,6 +316,7 @@ recording_stop(struct daemon *d, const char *why)
 		exec_row(d, FINISH_SQL, d->rec_id, &r, "finished", why);
 		journal_eventf(d->journal, &d->clock, "recording-stop", "recording %lld: %.3f s, %llu bytes, sha256 %s",
 		    (long long)d->rec_id, r.seconds, (unsigned long long)r.bytes, r.sha256_hex);
+		recorder_prefixes_free(&r.prefixes);
 	}
 	d->rec_id = 0;
 	d->rec_session = 0;

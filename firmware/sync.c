@@ -43,7 +43,11 @@ struct sync {
 	char pubkey[64];
 	json_t *status;		/* the worker's last report */
 	int gone;		/* the supervisor exited */
+	unsigned pending;	/* PENDING_*: to send at the next sync_flush */
 };
+
+#define PENDING_DATA 1u
+#define PENDING_KICK 2u
 
 static void
 sleep_ms(int64_t ms)
@@ -248,15 +252,26 @@ sync_nudge(void *arg)
 
 	/* Before sync_attach the worker is not running: nothing to nudge. */
 	if (s && !s->gone && s->loop)
-		send(s->fd, "data", 4, MSG_DONTWAIT | MSG_NOSIGNAL);
+		s->pending |= PENDING_DATA;
 }
 
 void
 sync_kick(struct sync *s)
 {
-	/* A full socket means a kick is already waiting: nothing lost. */
 	if (s && !s->gone)
-		send(s->fd, "kick", 4, MSG_DONTWAIT | MSG_NOSIGNAL);
+		s->pending |= PENDING_KICK;
+}
+
+void
+sync_flush(struct sync *s)
+{
+	if (!s || !s->pending)
+		return;
+	/* A full socket means a message is already waiting: nothing lost. */
+	if (!s->gone)
+		send(s->fd, s->pending & PENDING_KICK ? "kick" : "data", 4,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	s->pending = 0;
 }
 
 void

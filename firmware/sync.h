@@ -34,10 +34,20 @@ int sync_start(struct sync **out, const struct config *, const char *dir,
 int sync_attach(struct sync *, struct loop *);
 /* Stops supervisor and worker (bounded wait). NULL is fine. */
 void sync_stop(struct sync *);
+/*
+ * Kicks and nudges are noted and sent by sync_flush, which the daemon calls
+ * before it sleeps: whatever one event (a ctl command, a scan, a scheduled
+ * stop) wrote reaches the worker as one message after the last of its
+ * commits, so its round finds all of it in one batch instead of starting on
+ * the first row and coming back for the rest.
+ */
 /* Asks the worker to try now (resets its backoff). */
 void sync_kick(struct sync *);
 /* journal_on_change hook (arg: the struct sync): new rows to send. */
 void sync_nudge(void *);
+/* Sends what was noted since the last flush: one "kick" (which covers new
+ * data too) or one "data". NULL is fine. */
+void sync_flush(struct sync *);
 
 /* The status object for `notewellctl status`: worker state, enrollment,
  * last error, and the backlog counted from the journal. */

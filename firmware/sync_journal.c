@@ -278,7 +278,8 @@ syncj_mark(struct journal *j, const struct syncj_item *items, const char *const 
 {
 	struct mark_args a = { items, acks, n, now };
 
-	return journal_txn(j, mark_txn, &a);
+	/* A mark lost in a power cut only sends the records again. */
+	return journal_txn_lazy(j, mark_txn, &a);
 }
 
 struct drop_args {
@@ -415,6 +416,40 @@ syncj_recordings_confirmed(struct journal *j, const char *dir, struct syncj_reco
 			v[k++] = v[i];
 	*n = k;
 	return 0;
+}
+
+int
+syncj_recording_prefixes(struct journal *j, int64_t id, size_t *every, uint8_t (**d)[32],
+    size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(journal_db(j), "SELECT prefix_every, prefix_sha256 FROM"
+	    " recordings WHERE id = ?", -1, &st, NULL);
+	int64_t ev;
+	int len;
+
+	*d = NULL;
+	*n = *every = 0;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 1, id);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ev = sqlite3_column_int64(st, 0);
+		len = sqlite3_column_bytes(st, 1);
+		if (ev <= 0 || len <= 0 || len % 32 != 0) {
+			rc = -ENOENT;
+		} else if (!(*d = malloc((size_t)len))) {
+			rc = -ENOMEM;
+		} else {
+			memcpy(*d, sqlite3_column_blob(st, 1), (size_t)len);
+			*every = (size_t)ev;
+			*n = (size_t)len / 32;
+			rc = 0;
+		}
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : err_of(rc);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
@@ -561,22 +596,38 @@ syncj_sessions_for_manifest(struct journal *j, int64_t **ids, size_t *n)
 	return 0;
 }
 
-int
-syncj_manifest_done(struct journal *j, int64_t session_id, const char *sha, int64_t now)
+struct manifest_done_args {
+	int64_t session_id;
+	const char *sha;
+	int64_t now;
+};
+
+static int
+manifest_done_txn(struct journal *j, void *arg)
 {
+	struct manifest_done_args *a = arg;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(journal_db(j), "INSERT OR REPLACE INTO sync_state(kind,"
 	    " ref_id, acked_sha256, acked_bytes, acked_wall_ns) VALUES ('manifest', ?, ?, 0, ?)",
 	    -1, &st, NULL);
 
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, session_id);
-		sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 1, a->session_id);
+		sqlite3_bind_text(st, 2, a->sha, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, a->now);
 		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(journal_db(j));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_OK ? 0 : err_of(rc);
+}
+
+int
+syncj_manifest_done(struct journal *j, int64_t session_id, const char *sha, int64_t now)
+{
+	struct manifest_done_args a = { session_id, sha, now };
+
+	/* Lost in a power cut, the manifest is sent again: "duplicate". */
+	return journal_txn_lazy(j, manifest_done_txn, &a);
 }
 
 static int

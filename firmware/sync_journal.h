@@ -69,6 +69,10 @@ struct syncj_recording {
 /* Finished recordings the host has not confirmed, oldest first. */
 int syncj_recordings_pending(struct journal *, const char *dir, struct syncj_recording **,
     size_t *n);
+/* The recorder's prefix digests of recording id (recorder.h): *d (free it)
+ * holds *n of them, one every *every bytes. -ENOENT when it left none. */
+int syncj_recording_prefixes(struct journal *, int64_t id, size_t *every,
+    uint8_t (**d)[32], size_t *n);
 /* Records the host's confirmed length; complete when sha256 is given. */
 int syncj_recording_progress(struct journal *, int64_t id, int64_t confirmed,
     const char *sha256, int64_t now_wall_ns);

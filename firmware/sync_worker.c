@@ -542,21 +542,29 @@ stream_read(void *arg, void *buf, size_t len)
  */
 static int
 send_stream(struct syncw *w, const struct syncj_recording *rec, const char *sha,
-    int64_t size, int64_t *off, int *complete)
+    int64_t size, int64_t *off, int *complete, const struct syncseg_known *known,
+    int *used_known)
 {
 	struct stream_progress p = { .w = w, .rec = rec };
 	struct synchttp_reply r = { 0 };
 	size_t seg = (size_t)w->cfg->sync_chunk_kb * 1024;
 	char path[160], err[256];
-	int fd, rc;
+	int fd, rc = -ENOTSUP;
 
 	if ((fd = open(rec->path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		set_error(w, "%s: %s", rec->path, strerror(errno));
 		return rc;
 	}
-	if ((rc = syncseg_writer_init(&p.sw, file_pread, &fd, w->key->sk, w->box, sha, *off,
-	    size, seg)) < 0) {
+	/* The recorder's digests if they fit this upload, else hash. */
+	if (known)
+		rc = syncseg_writer_init_known(&p.sw, file_pread, &fd, w->key->sk, w->box, sha,
+		    *off, size, seg, known);
+	*used_known = rc == 0;
+	if (rc == -ENOTSUP)
+		rc = syncseg_writer_init(&p.sw, file_pread, &fd, w->key->sk, w->box, sha, *off,
+		    size, seg);
+	if (rc < 0) {
 		set_error(w, "%s: %s", rec->path, strerror(-rc));
 		goto out;
 	}
@@ -566,7 +574,8 @@ send_stream(struct syncw *w, const struct syncj_recording *rec, const char *sha,
 	/* 409: the host holds another length; carry on from there. */
 	if (rc < 0 || (r.status != 200 && r.status != 409)) {
 		http_problem(w, "uploading a recording", rc, err, &r);
-		rc = rc < 0 ? rc : -EIO;
+		/* 422: a segment's bytes are not what its signature says. */
+		rc = rc < 0 ? rc : r.status == 422 ? -EILSEQ : -EIO;
 		goto out;
 	}
 	if ((rc = offset_of(w, &r, off, complete)) < 0)
@@ -591,7 +600,7 @@ out:
 
 static int
 finish_recording(struct syncw *w, const struct syncj_recording *rec, const char *sha,
-    int64_t size, int64_t *off, int *complete)
+    int64_t size, int64_t *off, int *complete, int used_known)
 {
 	struct synchttp_reply r = { 0 };
 	char path[160], err[256], stored[SYNCPROTO_SHA_HEX + 1], *body = NULL;
@@ -634,7 +643,8 @@ finish_recording(struct syncw *w, const struct syncj_recording *rec, const char 
 	}
 	rc = syncj_recording_progress(w->j, rec->id, size, sha, wall_now(w));
 	if (rc == 0)
-		log_info("recording %s (%" PRId64 " bytes) confirmed by the host", rec->name, size);
+		log_info("recording %s (%" PRId64 " bytes) confirmed by the host (%s)", rec->name,
+		    size, used_known ? "signed with the recorder's digests" : "hashed to send");
 out:
 	free(body);
 	json_decref(j);
@@ -647,8 +657,9 @@ upload_one(struct syncw *w, const struct syncj_recording *rec)
 {
 	char sha[SYNCPROTO_SHA_HEX + 1];
 	int64_t size, off = 0;
-	int complete = 0, rc, tries;
-
+	int complete = 0, rc, tries, used_known = 0;
+	struct syncseg_known known = { 0 };
+	uint8_t (*digests)[32] = NULL;
 	struct stat sb;
 
 	/* The recorder seals a recording with its SHA-256; naming the upload by
@@ -662,6 +673,9 @@ upload_one(struct syncw *w, const struct syncj_recording *rec)
 		}
 		size = sb.st_size;
 		memcpy(sha, rec->journal_sha256, sizeof sha);
+		/* Likewise its prefix digests sign the segments. */
+		if (syncj_recording_prefixes(w->j, rec->id, &known.every, &digests, &known.n) == 0)
+			known.d = (const uint8_t (*)[32])digests;
 	} else if ((rc = file_sha(w, rec->path, &size, sha)) < 0) {
 		set_error(w, "recording %s: %s", rec->path, strerror(-rc));
 		return rc;
@@ -676,18 +690,32 @@ upload_one(struct syncw *w, const struct syncj_recording *rec)
 	 * host's confirmed length, before any body is sent, when the host
 	 * holds part of it already; that is a resume, and rare. */
 	off = 0;
-	for (tries = 0; tries < 4; tries++) {
+	for (tries = 0, rc = -EIO; tries < 4; tries++) {
 		if (!complete && off < size) {
-			if ((rc = send_stream(w, rec, sha, size, &off, &complete)) < 0)
-				return rc;
+			rc = send_stream(w, rec, sha, size, &off, &complete,
+			    known.d ? &known : NULL, &used_known);
+			if (rc == -EILSEQ && used_known) {
+				/* The bytes are not what the recorder hashed: hash
+				 * them here, which tells whether the file changed. */
+				log_warnx("recording %s does not match the recorder's digests; "
+				    "hashing it", rec->name);
+				known.d = NULL;
+				continue;
+			}
+			if (rc == -EILSEQ)
+				rc = -EIO;
+			if (rc < 0)
+				break;
 			if (rc == 1 && off <= size)
 				continue;	/* the host is elsewhere: from there */
 		}
-		rc = finish_recording(w, rec, sha, size, &off, &complete);
+		rc = finish_recording(w, rec, sha, size, &off, &complete, used_known);
 		if (rc != -EAGAIN)
-			return rc;
+			break;
+		rc = -EIO;
 	}
-	return -EIO;
+	free(digests);
+	return rc;
 }
 
 static enum cycle

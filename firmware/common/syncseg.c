@@ -39,16 +39,18 @@ syncseg_body_len(int64_t off, int64_t size, size_t seg)
 
 /* ---- writer ---- */
 
-int
-syncseg_writer_init(struct syncseg_writer *w, syncseg_pread_fn pread, void *arg,
+static int
+writer_setup(struct syncseg_writer *w, syncseg_pread_fn pread, void *arg,
     const uint8_t sk[64], const char *box, const char *sha, int64_t off, int64_t size,
     size_t seg)
 {
-	uint8_t buf[65536];
-	int64_t at = 0;
+	size_t n = 0;
 
 	memset(w, 0, sizeof *w);
 	if (off < 0 || off > size || seg == 0 || seg > SYNCSEG_MAX)
+		return -EINVAL;
+	if (sodium_hex2bin(w->name, sizeof w->name, sha, strlen(sha), NULL, &n, NULL) != 0 ||
+	    n != sizeof w->name)
 		return -EINVAL;
 	w->pread = pread;
 	w->arg = arg;
@@ -59,6 +61,21 @@ syncseg_writer_init(struct syncseg_writer *w, syncseg_pread_fn pread, void *arg,
 	w->size = size;
 	w->seg = seg;
 	sha256_init(&w->h);
+	w->phase = off < size ? PH_HDR : PH_DONE;
+	return 0;
+}
+
+int
+syncseg_writer_init(struct syncseg_writer *w, syncseg_pread_fn pread, void *arg,
+    const uint8_t sk[64], const char *box, const char *sha, int64_t off, int64_t size,
+    size_t seg)
+{
+	uint8_t buf[65536];
+	int64_t at = 0;
+	int rc;
+
+	if ((rc = writer_setup(w, pread, arg, sk, box, sha, off, size, seg)) < 0)
+		return rc;
 	/* Resuming: every signature covers the file from its first byte. */
 	while (at < off) {
 		size_t want = off - at < (int64_t)sizeof buf ? (size_t)(off - at) : sizeof buf;
@@ -70,7 +87,26 @@ syncseg_writer_init(struct syncseg_writer *w, syncseg_pread_fn pread, void *arg,
 		sha256_update(&w->h, want, buf);
 		at += n;
 	}
-	w->phase = off < size ? PH_HDR : PH_DONE;
+	return 0;
+}
+
+int
+syncseg_writer_init_known(struct syncseg_writer *w, syncseg_pread_fn pread, void *arg,
+    const uint8_t sk[64], const char *box, const char *sha, int64_t off, int64_t size,
+    size_t seg, const struct syncseg_known *k)
+{
+	int rc;
+
+	if (!k || k->every == 0 || !k->d || seg % k->every != 0 ||
+	    (uint64_t)off % k->every != 0 || k->n != (uint64_t)size / k->every)
+		return -ENOTSUP;
+	if ((rc = writer_setup(w, pread, arg, sk, box, sha, off, size, seg)) < 0)
+		return rc;
+	/* A digest at the very end must be the name: these are that file's. */
+	if (k->n > 0 && (uint64_t)size % k->every == 0 &&
+	    sodium_memcmp(k->d[k->n - 1], w->name, sizeof w->name) != 0)
+		return -ENOTSUP;
+	w->known = *k;
 	return 0;
 }
 
@@ -102,7 +138,13 @@ writer_signature(struct syncseg_writer *w)
 	uint8_t prefix[SHA256_DIGEST_SIZE];
 	char msg[512];
 
-	sha256_digest(&copy, sizeof prefix, prefix);
+	if (!w->known.every)
+		sha256_digest(&copy, sizeof prefix, prefix);
+	else if (w->seg_end == w->size)
+		memcpy(prefix, w->name, sizeof prefix);
+	else	/* seg is a multiple of every: segments end on digests */
+		memcpy(prefix, w->known.d[(uint64_t)w->seg_end / w->known.every - 1],
+		    sizeof prefix);
 	if (syncseg_message(w->box, w->seq, w->sha, w->seg_end, prefix, msg, sizeof msg) < 0)
 		return -ENOSPC;
 	crypto_sign_detached(w->frame, NULL, (const uint8_t *)msg, strlen(msg), w->sk);
@@ -152,7 +194,8 @@ syncseg_writer_read(struct syncseg_writer *w, uint8_t *buf, size_t len)
 			w->err = n < 0 ? (int)n : -EIO;
 			return w->err;
 		}
-		sha256_update(&w->h, (size_t)n, buf + out);
+		if (!w->known.every)
+			sha256_update(&w->h, (size_t)n, buf + out);
 		w->off += n;
 		out += (size_t)n;
 		if (w->off == w->seg_end) {
@@ -168,15 +211,9 @@ syncseg_writer_read(struct syncseg_writer *w, uint8_t *buf, size_t len)
 int
 syncseg_writer_matches(const struct syncseg_writer *w)
 {
-	uint8_t name[SHA256_DIGEST_SIZE];
-	size_t n = 0;
-
 	if (w->phase != PH_DONE || w->off != w->size)
 		return 0;
-	if (sodium_hex2bin(name, sizeof name, w->sha, strlen(w->sha), NULL, &n, NULL) != 0 ||
-	    n != sizeof name)
-		return 0;
-	return sodium_memcmp(name, w->digest, sizeof name) == 0;
+	return sodium_memcmp(w->name, w->digest, sizeof w->name) == 0;
 }
 
 /* ---- reader ---- */

@@ -51,6 +51,20 @@ int64_t syncseg_body_len(int64_t off, int64_t size, size_t seg);
 /* Reads len bytes at off; returns the count read (short only at EOF) or -errno. */
 typedef ssize_t (*syncseg_pread_fn)(void *arg, void *buf, size_t len, int64_t off);
 
+/*
+ * Digests the box already has: d[k] is the SHA-256 of the file's first
+ * (k + 1) * every bytes, for k < n (the recorder keeps them as it writes,
+ * recorder.h). With them the writer signs without hashing what it sends,
+ * and without reading the prefix again to resume. The host checks every
+ * segment against the bytes it got all the same, so a file that changed
+ * since, or a wrong digest, is refused there.
+ */
+struct syncseg_known {
+	size_t every;
+	size_t n;
+	const uint8_t (*d)[SHA256_DIGEST_SIZE];
+};
+
 struct syncseg_writer {
 	syncseg_pread_fn pread;
 	void *arg;
@@ -68,6 +82,8 @@ struct syncseg_writer {
 	int err;			/* sticky */
 	uint64_t segments_sent;
 	uint8_t digest[SHA256_DIGEST_SIZE];	/* of the whole file, when done */
+	struct syncseg_known known;	/* every == 0: hash what is read */
+	uint8_t name[SHA256_DIGEST_SIZE];	/* sha, as bytes */
 };
 
 /*
@@ -78,11 +94,21 @@ struct syncseg_writer {
 int syncseg_writer_init(struct syncseg_writer *, syncseg_pread_fn, void *arg,
     const uint8_t sk[64], const char *box, const char *sha, int64_t off, int64_t size,
     size_t seg);
+/*
+ * As syncseg_writer_init, signing with known digests. -ENOTSUP when they
+ * cannot serve this upload (seg or off not multiples of every, fewer than
+ * size / every of them, or one at the file's end that is not its name):
+ * the caller then hashes, with syncseg_writer_init.
+ */
+int syncseg_writer_init_known(struct syncseg_writer *, syncseg_pread_fn, void *arg,
+    const uint8_t sk[64], const char *box, const char *sha, int64_t off, int64_t size,
+    size_t seg, const struct syncseg_known *);
 /* The request's sequence number, known once the request is signed. */
 void syncseg_writer_seq(struct syncseg_writer *, uint64_t seq);
 /* Fills buf with the next body bytes: the count, 0 at the end, or -errno. */
 ssize_t syncseg_writer_read(struct syncseg_writer *, uint8_t *buf, size_t len);
-/* After the end: 1 when the file's SHA-256 is the name it was sent under. */
+/* After the end: 1 when the file's SHA-256 is the name it was sent under.
+ * With known digests it always is: the host's check is the one that counts. */
 int syncseg_writer_matches(const struct syncseg_writer *);
 
 /* ---- host: check and keep segments as they arrive ---- */

@@ -145,6 +145,55 @@ test_speech_roundtrip(void **state)
 	assert_int_equal(rr.samples, res.samples);
 }
 
+/* The prefix digests the recorder keeps for sync: one per `every` bytes
+ * written, each the SHA-256 of the file up to there, at any page sizes
+ * (pages straddle the marks); none when not asked for. */
+static void
+test_prefix_digests(void **state)
+{
+	const char *wav = fx_speech_wav();
+	const char *out = fx_path("prefixes.opus");
+	static const size_t every[] = { 4096, 16384, 1000 };
+	struct recorder_params p;
+	struct recorder_result res;
+	char spec[600];
+	long in;
+
+	assert_non_null(wav);
+	snprintf(spec, sizeof spec, "file:%s", wav);
+	for (size_t i = 0; i < 3; i++) {
+		uint8_t *f, md[32];
+		struct stat st;
+		int fd;
+
+		recorder_params_default(&p);
+		p.prefix_every = every[i];
+		unlink(out);
+		assert_int_equal(encode_wav(spec, out, &p, &res, &in), 0);
+		assert_int_equal(res.prefixes.every, every[i]);
+		assert_int_equal(res.prefixes.n, res.bytes / every[i]);
+		assert_true(res.prefixes.n >= 2);
+		assert_int_equal(stat(out, &st), 0);
+		f = malloc((size_t)st.st_size);
+		assert_non_null(f);
+		assert_true((fd = open(out, O_RDONLY)) >= 0);
+		assert_int_equal(read(fd, f, (size_t)st.st_size), st.st_size);
+		close(fd);
+		for (size_t k = 0; k < res.prefixes.n; k++) {
+			crypto_hash_sha256(md, f, (unsigned long long)((k + 1) * every[i]));
+			assert_memory_equal(res.prefixes.d[k], md, 32);
+		}
+		free(f);
+		recorder_prefixes_free(&res.prefixes);
+		assert_null(res.prefixes.d);
+	}
+	/* Not asked for: none, and nothing to free. */
+	unlink(out);
+	assert_int_equal(encode_wav(spec, out, NULL, &res, &in), 0);
+	assert_int_equal(res.prefixes.n, 0);
+	assert_null(res.prefixes.d);
+}
+
 static void
 test_tags(void **state)
 {
@@ -625,6 +674,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_speech_roundtrip),
+		cmocka_unit_test(test_prefix_digests),
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_bad_input_changes_nothing),
 		cmocka_unit_test(test_empty_recording),

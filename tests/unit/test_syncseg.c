@@ -1,5 +1,7 @@
 /* Streamed uploads (syncseg.h): the box's writer and the host's reader
- * round trip a file in any piece sizes, resume from a middle offset, and the
+ * round trip a file in any piece sizes, resume from a middle offset; a
+ * writer given the recorder's digests makes the very same body without
+ * hashing or reading the prefix, or says it cannot; and the
  * reader refuses (without moving its verified end over a bad byte) a
  * flipped data byte, a flipped signature, another key, another request
  * number, another recording name, an oversized or empty segment, and bytes
@@ -23,6 +25,7 @@
 struct mem {
 	uint8_t *data;
 	size_t len;
+	size_t read;	/* bytes handed out */
 };
 
 struct sink {
@@ -58,6 +61,7 @@ mem_pread(void *arg, void *buf, size_t len, int64_t off)
 	if (len > m->len - (size_t)off)
 		len = m->len - (size_t)off;
 	memcpy(buf, m->data + off, len);
+	m->read += len;
 	return (ssize_t)len;
 }
 
@@ -81,7 +85,7 @@ static uint8_t *
 make_body(int64_t off, size_t seg, size_t piece, uint64_t seq, const uint8_t *key,
     const char *sha, size_t *len)
 {
-	struct mem m = { file, sizeof file };
+	struct mem m = { file, sizeof file, 0 };
 	struct syncseg_writer w;
 	int64_t want = syncseg_body_len(off, sizeof file, seg);
 	uint8_t *body = malloc((size_t)want + 1);
@@ -269,10 +273,106 @@ test_framing(void **state)
 	free(s);
 }
 
+/* The body a writer makes of m's [off, end), read whole. */
+static uint8_t *
+drain(struct syncseg_writer *w, int64_t want, size_t *len)
+{
+	uint8_t *body = malloc((size_t)want + 1);
+	size_t got = 0;
+	ssize_t n;
+
+	assert_non_null(body);
+	syncseg_writer_seq(w, 5);
+	while ((n = syncseg_writer_read(w, body + got, 3000 < (size_t)want + 1 - got ? 3000 :
+	    (size_t)want + 1 - got)) > 0)
+		got += (size_t)n;
+	assert_int_equal(n, 0);
+	assert_int_equal((int64_t)got, want);
+	*len = got;
+	return body;
+}
+
+static void
+test_known_digests(void **state)
+{
+	enum { EVERY = 4096, N = FILE_LEN / EVERY };
+	static uint8_t d[N + 1][32];
+	struct syncseg_known k = { EVERY, N, (const uint8_t (*)[32])d };
+	struct syncseg_writer w;
+	struct syncseg_reader r;
+	struct sink *s = calloc(1, sizeof *s);
+	uint8_t *want, *got;
+	size_t wlen, glen;
+	char short_name[SYNCPROTO_SHA_HEX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < N; i++)
+		crypto_hash_sha256(d[i], file, (i + 1) * EVERY);
+	/* From the start and resuming at a segment end: the same bytes as
+	 * the hashing writer's, and only the bytes sent are read. */
+	for (int64_t off = 0; off <= 40960; off += 40960) {
+		struct mem m1 = { file, sizeof file, 0 }, m2 = { file, sizeof file, 0 };
+		int64_t blen = syncseg_body_len(off, sizeof file, 8192);
+
+		assert_int_equal(syncseg_writer_init(&w, mem_pread, &m1, sk, BOX, name, off,
+		    sizeof file, 8192), 0);
+		want = drain(&w, blen, &wlen);
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m2, sk, BOX, name,
+		    off, sizeof file, 8192, &k), 0);
+		got = drain(&w, blen, &glen);
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+		assert_true(syncseg_writer_matches(&w));
+		assert_int_equal(m2.read, sizeof file - (size_t)off);
+		assert_int_equal(m1.read, sizeof file);
+		free(want);
+		free(got);
+	}
+	/* Digests that cannot serve: the caller hashes instead. */
+	{
+		struct mem m = { file, sizeof file, 0 };
+		struct syncseg_known few = k;
+		few.n = N - 1;
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m, sk, BOX, name, 0,
+		    sizeof file, 10000, &k), -ENOTSUP);	/* seg not a multiple */
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m, sk, BOX, name,
+		    1000, sizeof file, 8192, &k), -ENOTSUP);	/* nor the offset */
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m, sk, BOX, name, 0,
+		    sizeof file, 8192, &few), -ENOTSUP);
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m, sk, BOX, name, 0,
+		    sizeof file, 8192, NULL), -ENOTSUP);
+		assert_int_equal(m.read, 0);
+	}
+	/* A file that ends on a digest: that digest must be the name. */
+	{
+		struct mem m = { file, (size_t)N * EVERY, 0 };
+		syncproto_sha256_hex(file, (size_t)N * EVERY, short_name);
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m, sk, BOX, short_name,
+		    0, (int64_t)N * EVERY, 8192, &k), 0);
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m, sk, BOX, name,
+		    0, (int64_t)N * EVERY, 8192, &k), -ENOTSUP);
+	}
+	/* A wrong digest (or a file that changed since): the host keeps the
+	 * segments before it and refuses the one it signs. */
+	{
+		struct mem m = { file, sizeof file, 0 };
+		d[3][0] ^= 1;	/* the end of the second 8 KiB segment */
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m, sk, BOX, name, 0,
+		    sizeof file, 8192, &k), 0);
+		got = drain(&w, syncseg_body_len(0, sizeof file, 8192), &glen);
+		reader_at(&r, s, 0, 5);
+		assert_int_equal(feed(&r, got, glen, 1000), -EBADMSG);
+		assert_int_equal(r.end, 8192);
+		d[3][0] ^= 1;
+		free(got);
+	}
+	free(s);
+}
+
 static void
 test_writer_short_file(void **state)
 {
-	struct mem m = { file, 1000 };	/* the file shrank under the writer */
+	struct mem m = { file, 1000, 0 };	/* the file shrank under the writer */
 	struct syncseg_writer w;
 	uint8_t buf[4096];
 	ssize_t n;
@@ -298,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_framing),
+		cmocka_unit_test(test_known_digests),
 		cmocka_unit_test(test_writer_short_file),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
