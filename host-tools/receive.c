@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -620,6 +621,24 @@ offset_json(int64_t off, int complete, const char *sha)
 	    "sha256", sha);
 }
 
+/* The size of the upload's file where finish puts it (boxes/BOX/SESSION/
+ * SHA.opus), or -1: a finish that moved it there and then failed. */
+static int64_t
+moved_size(struct srv *s, const char *box, const char *sha)
+{
+	char pat[PATH_MAX];
+	struct stat sb;
+	int64_t size = -1;
+	glob_t g;
+
+	snprintf(pat, sizeof pat, "%s/boxes/%s/*/%s.opus", s->st->dir, box, sha);
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc == 1 &&
+	    stat(g.gl_pathv[0], &sb) == 0)
+		size = sb.st_size;
+	globfree(&g);
+	return size;
+}
+
 /* The confirmed length, with the part file cut back to it: bytes past it
  * may be a torn write from before a crash and are sent again. */
 static int
@@ -636,6 +655,10 @@ upload_state(struct srv *s, struct req *r, int64_t *confirmed, int *complete,
 	if (*complete || !exists)
 		return 0;
 	part_path(s, r->box, r->sha, part, sizeof part);
+	/* All of it is in its place already: only the finish is missing. */
+	if (stat(part, &sb) != 0 && *confirmed > 0 &&
+	    moved_size(s, r->box, r->sha) == *confirmed)
+		return 0;
 	if (stat(part, &sb) != 0 || sb.st_size < *confirmed) {
 		/* The host lost bytes it had confirmed (disk replaced?): start over. */
 		log_warnx("box %s: upload %s: part file shorter than confirmed; restarting",
@@ -986,15 +1009,33 @@ file_sha256(const char *path, char hex[SYNCPROTO_SHA_HEX + 1], int64_t *size)
 	return 0;
 }
 
-static void
+static int
 fsync_dir(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* A finish that moved the file into place and then failed (its folder could
+ * not be synced, or the store not commit) left it there and no part file:
+ * 1 if dst is that file, whole, so the retry takes it from there instead
+ * of having the box send it all again. */
+static int
+finished_before(struct req *r, const char *part, const char *dst, int64_t bytes)
+{
+	char hex[SYNCPROTO_SHA_HEX + 1];
+	struct stat sb;
+	int64_t size;
+
+	if (stat(part, &sb) == 0 || stat(dst, &sb) != 0 || sb.st_size != bytes)
+		return 0;
+	return file_sha256(dst, hex, &size) == 0 && size == bytes && strcmp(hex, r->sha) == 0;
 }
 
 static struct reply
@@ -1003,7 +1044,7 @@ h_rec_finish(struct srv *s, struct req *r)
 	struct recv_finish f;
 	struct store_recording sr;
 	json_t *root = NULL;
-	char err[256], part[PATH_MAX], rel[512], dst[PATH_MAX], safe[80];
+	char err[256], part[PATH_MAX], rel[512], dst[PATH_MAX], dir[PATH_MAX], safe[80];
 	char hex[SYNCPROTO_SHA_HEX + 1];
 	int64_t confirmed, size = 0, now = now_ns() / 1000000000;
 	struct sha256_ctx hs;
@@ -1019,6 +1060,13 @@ h_rec_finish(struct srv *s, struct req *r)
 		    (json_int_t)f.bytes, "status", "duplicate"));
 		goto out;
 	}
+	recv_safe_name(f.session_uid ? f.session_uid : "no-session", safe, sizeof safe);
+	snprintf(rel, sizeof rel, "boxes/%s/%s/%s.opus", r->box, safe, r->sha);
+	snprintf(dst, sizeof dst, "%s/%s", s->st->dir, rel);
+	snprintf(dir, sizeof dir, "%s/boxes/%s/%s", s->st->dir, r->box, safe);
+	part_path(s, r->box, r->sha, part, sizeof part);
+	if (finished_before(r, part, dst, f.bytes))
+		goto place;
 	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0) {
 		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
 		goto out;
@@ -1027,7 +1075,6 @@ h_rec_finish(struct srv *s, struct req *r)
 		rep = (struct reply){ MHD_HTTP_CONFLICT, offset_json(confirmed, 0, r->sha) };
 		goto out;
 	}
-	part_path(s, r->box, r->sha, part, sizeof part);
 	if (has_state && stat(part, &sb) == 0) {
 		sha256_digest(&hs, sizeof digest, digest);
 		sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
@@ -1046,20 +1093,18 @@ h_rec_finish(struct srv *s, struct req *r)
 		    "other bytes than the recording's SHA-256; send it again");
 		goto out;
 	}
-	recv_safe_name(f.session_uid ? f.session_uid : "no-session", safe, sizeof safe);
-	snprintf(rel, sizeof rel, "boxes/%s/%s", r->box, safe);
-	if ((rc = mkdirs(s->st->dir, rel)) < 0) {
+	snprintf(err, sizeof err, "boxes/%s/%s", r->box, safe);
+	if ((rc = mkdirs(s->st->dir, err)) < 0 || rename(part, dst) != 0) {
 		rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the recording");
 		goto out;
 	}
-	snprintf(rel, sizeof rel, "boxes/%s/%s/%s.opus", r->box, safe, r->sha);
-	snprintf(dst, sizeof dst, "%s/%s", s->st->dir, rel);
-	if (rename(part, dst) != 0) {
+place:
+	/* Stored means it survives a power cut: its name too. */
+	if ((rc = fsync_dir(dir)) < 0) {
+		log_warnx("box %s: recording %s: sync %s: %s", r->box, r->sha, dir, strerror(-rc));
 		rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the recording");
 		goto out;
 	}
-	*strrchr(dst, '/') = '\0';
-	fsync_dir(dst);
 	memset(&sr, 0, sizeof sr);
 	sr.device_id = r->box;
 	sr.session_uid = f.session_uid ? f.session_uid : "";
@@ -1073,7 +1118,7 @@ h_rec_finish(struct srv *s, struct req *r)
 	    (rc = syncstore_upload_complete(s->st, r->box, r->sha, now)) < 0 ||
 	    (rc = store_commit(s->st)) < 0) {
 		store_rollback(s->st);
-		/* The file is in place; the box's retry finds it by hash. */
+		/* The file is in place; the box's retry finds it there. */
 		rep = store_fail(rc);
 		goto out;
 	}

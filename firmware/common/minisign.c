@@ -148,12 +148,16 @@ minisign_write_file(const char *path, const void *data, size_t len, int mode)
 		rc = -errno;
 		goto out;
 	}
+	/* The new name must survive a power cut too: a caller told of a failure
+	 * here writes the same bytes again, so failing is safe. */
 	snprintf(dirbuf, sizeof dirbuf, "%s", path);
-	dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if ((dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = -errno;
+		goto out;
 	}
+	if (fsync(dfd) < 0)
+		rc = -errno;
+	close(dfd);
 out:
 	if (fd >= 0)
 		close(fd);
