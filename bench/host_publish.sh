@@ -1,19 +1,46 @@
 #!/bin/sh
 # Benchmark (not a test): publish a synthetic full meeting -- 10 rooms x 40
 # sessions, 2,000 registrants, 40,000 scans, one hard-linked recording per
-# session -- at 1x, 2x and 4x that size, and print the publish time of each.
+# session -- at 1x, 2x and 4x that size, and print the publish time of each
+# (median of REPS runs, default 3, each into a new tree) and its CPU time.
+#
+# Each scale gets a new ext4 filesystem of its own (a loop-mounted image,
+# when run as root): on a disk that has created and deleted many files,
+# ext4's inode allocator searches past recently deleted inodes
+# (recently_deleted(), find_inode_bit(): half of a 4x publish's samples on
+# this test VM's churned disk), a cost of the disk's history that grows
+# with the number of files and had made 4x look 1.3x slower than linear.
+# Memory is touched and freed before each run, as in sync_upload.sh.
 # Usage: O=build bench/host_publish.sh [SCALES]   (default "1 2 4")
 set -eu
 O=${O:-build}
+REPS=${REPS:-3}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 N=$TOP/$O/notewell
 W=$(mktemp -d "${TMPDIR:-/tmp}/nwbench.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+MOUNTS=""
+cleanup() { for m in $MOUNTS; do umount "$m" 2>/dev/null; done; rm -rf "$W"; }
+trap cleanup EXIT
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+warm() { dd if=/dev/zero of=/dev/shm/nwbench-warm.$$ bs=1M count=512 2>/dev/null; rm -f /dev/shm/nwbench-warm.$$; }
+# fresh_fs DIR: a new ext4 at DIR if we may mount one, else a plain folder.
+fresh_fs() {
+	mkdir -p "$1"
+	if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null &&
+	    truncate -s 8G "$1.img" && mkfs.ext4 -q -F "$1.img" 2>/dev/null &&
+	    mount -o loop "$1.img" "$1" 2>/dev/null; then
+		MOUNTS="$MOUNTS $1"
+	else
+		echo "bench: no fresh filesystem for $1 (not root, or no loop device): timing on $(df --output=target "$1" | tail -1)" >&2
+	fi
+}
 sox -n -r 48000 -c 1 -b 16 "$W/t.wav" synth 1 sine 440 2>/dev/null
 opusenc --quiet "$W/t.wav" "$W/t.opus"
 
 for k in ${1:-1 2 4}; do
-	S=$W/store$k
+	F=$W/fs$k
+	fresh_fs "$F"
+	S=$F/store
 	python3 - "$W" "$k" <<'PY'
 import sys, random
 w, k = sys.argv[1], int(sys.argv[2])
@@ -52,9 +79,15 @@ PY
 	while read -r uid; do
 		"$N" --store "$S" sim-feed --session "$uid" --recording "$W/t.opus" "$W/empty"
 	done <"$W/uids$k.txt"
-	t0=$(date +%s.%N)
-	"$N" --store "$S" publish --out "$W/site$k" >/dev/null
-	t1=$(date +%s.%N)
-	files=$(find "$W/site$k" -type f | wc -l)
-	echo "scale ${k}x: $((400 * k)) sessions, $((2000 * k)) registrants, $((40000 * k)) scans: publish $(echo "$t1 - $t0" | bc) s, $files files"
+	: >"$W/wall$k"; : >"$W/cpu$k"
+	for rep in $(seq "$REPS"); do
+		sync; warm
+		/usr/bin/time -f "%e %U %S" -o "$W/time" \
+			"$N" --store "$S" publish --out "$F/site$rep" >/dev/null 2>&1
+		read -r e u sy <"$W/time"
+		echo "$e" >>"$W/wall$k"
+		echo "$u $sy" | awk '{ print $1 + $2 }' >>"$W/cpu$k"
+	done
+	files=$(find "$F/site1" -type f | wc -l)
+	echo "scale ${k}x: $((400 * k)) sessions, $((2000 * k)) registrants, $((40000 * k)) scans: publish $(median <"$W/wall$k") s, $files files, cpu $(median <"$W/cpu$k") s (runs: $(tr '\n' ' ' <"$W/wall$k"))"
 done

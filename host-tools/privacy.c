@@ -37,11 +37,17 @@ static const char priv_session_sql[] =
 	"       AND sc.wall_ns >= (s2.start_utc - 1800) * 1000000000)"
 	"   GROUP BY sc.badge_id"
 	"  UNION ALL"
+	/* Remote attendees by badge id, or without one by e-mail (any case).
+	 * Two lookups, not one join on "A OR B": that made SQLite walk every
+	 * registration for every session. */
 	"  SELECT r.badge_id, 0, min(ra.join_time) FROM remote_attendance ra"
-	"   JOIN registrations r ON (ra.badge_id <> '' AND ra.badge_id = r.badge_id)"
-	"    OR (ra.badge_id = '' AND ra.email <> ''"
-	"        AND lower(ra.email) = lower(r.email))"
-	"   WHERE ra.session_uid = ?1 GROUP BY r.badge_id),"
+	"   JOIN registrations r ON r.badge_id = ra.badge_id"
+	"   WHERE ra.session_uid = ?1 AND ra.badge_id <> '' GROUP BY r.badge_id"
+	"  UNION ALL"
+	"  SELECT r.badge_id, 0, min(ra.join_time) FROM remote_attendance ra"
+	"   JOIN registrations r ON lower(r.email) = lower(ra.email)"
+	"   WHERE ra.session_uid = ?1 AND ra.badge_id = '' AND ra.email <> ''"
+	"   GROUP BY r.badge_id),"
 	" per(badge_id, local, jt) AS ("
 	"  SELECT badge_id, max(local), min(jt) FROM att GROUP BY badge_id)"
 	" SELECT " PRIV_COLS ", per.local, r.dt_user_id, per.jt"

@@ -123,6 +123,14 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (room, alarm));"
 	"CREATE TABLE operators(name TEXT PRIMARY KEY, secret_sha256 BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
+	/* 5: what publish looks up per session, so a session costs the same
+	 * whatever the meeting's size: its recordings, and for its attendees
+	 * (privacy.c) remote ones matched by e-mail, scans between sessions
+	 * by time and the room's next session. */
+	"CREATE INDEX recordings_session ON recordings(session_uid);"
+	"CREATE INDEX registrations_email_lower ON registrations(lower(email));"
+	"CREATE INDEX scans_session_time ON scans(session_uid, wall_ns);"
+	"CREATE INDEX sessions_room_start ON sessions(room, start_utc);",
 };
 
 #define STORE_NMIG ((int)(sizeof store_migrations / sizeof store_migrations[0]))
