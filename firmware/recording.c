@@ -72,12 +72,14 @@ exec_row(struct daemon *d, const char *sql, int64_t id, const struct recorder_re
 		rc = journal_bind_stamp(st, 6, &now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 10, id);
-	/* The recorder's prefix digests, for sync (recorder.h). */
-	if (rc == SQLITE_OK && r && r->prefixes.d && r->prefixes.n) {
+	/* The recorder's prefix digests, for sync (recorder.h): none at all
+	 * for a file shorter than one interval, but kept (an empty list) so
+	 * sync knows it needs none. */
+	if (rc == SQLITE_OK && r && r->prefixes.every) {
 		rc = sqlite3_bind_int64(st, 11, (int64_t)r->prefixes.every);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_blob(st, 12, r->prefixes.d, (int)(r->prefixes.n * 32),
-			    SQLITE_STATIC);
+			rc = r->prefixes.n ? sqlite3_bind_blob(st, 12, r->prefixes.d,
+			    (int)(r->prefixes.n * 32), SQLITE_STATIC) : sqlite3_bind_zeroblob(st, 12, 0);
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);

@@ -435,12 +435,14 @@ syncj_recording_prefixes(struct journal *j, int64_t id, size_t *every, uint8_t (
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ev = sqlite3_column_int64(st, 0);
 		len = sqlite3_column_bytes(st, 1);
-		if (ev <= 0 || len <= 0 || len % 32 != 0) {
+		/* Zero digests (a file shorter than one interval) is a list too. */
+		if (ev <= 0 || sqlite3_column_type(st, 1) == SQLITE_NULL || len % 32 != 0) {
 			rc = -ENOENT;
-		} else if (!(*d = malloc((size_t)len))) {
+		} else if (!(*d = malloc(len ? (size_t)len : 1))) {
 			rc = -ENOMEM;
 		} else {
-			memcpy(*d, sqlite3_column_blob(st, 1), (size_t)len);
+			if (len)
+				memcpy(*d, sqlite3_column_blob(st, 1), (size_t)len);
 			*every = (size_t)ev;
 			*n = (size_t)len / 32;
 			rc = 0;

@@ -97,7 +97,7 @@ syncseg_writer_init_known(struct syncseg_writer *w, syncseg_pread_fn pread, void
 {
 	int rc;
 
-	if (!k || k->every == 0 || !k->d || seg % k->every != 0 ||
+	if (!k || k->every == 0 || (!k->d && k->n) || seg % k->every != 0 ||
 	    (uint64_t)off % k->every != 0 || k->n != (uint64_t)size / k->every)
 		return -ENOTSUP;
 	if ((rc = writer_setup(w, pread, arg, sk, box, sha, off, size, seg)) < 0)

@@ -1116,6 +1116,14 @@ def sc_sync(c):
     t.ok(ok, "sync: both sessions' manifests on the host verify with the box's minisign key", mans)
     t.ok(token not in console and token not in host.log_text(),
          "sync: the setup code's token is in neither the box's console nor the host's log")
+    # How each went up (docs/sync.md): the finished ones signed with the
+    # digests their recorder kept, the recovered part hashed by the box.
+    how = dict(re.findall(r"recording (\S+) \(\d+ bytes\) confirmed by the host \(([^)]*)\)",
+                          console))
+    want = {os.path.basename(p): ("hashed to send" if st == "recovered" else
+                                  "signed with the recorder's digests") for p, st, _ in recs}
+    t.ok(how == want, "sync: recorded files are signed with the recorder's digests, the recovered one hashed",
+         "%s\n%s" % (how, want))
 
 
 def sc_powercut_daemon(c):

@@ -328,6 +328,24 @@ test_known_digests(void **state)
 		free(want);
 		free(got);
 	}
+	/* A file shorter than one interval has none, and needs none: its one
+	 * signature is at its end, whose digest is its name. */
+	{
+		struct mem m1 = { file, sizeof file, 0 }, m2 = { file, sizeof file, 0 };
+		struct syncseg_known none = { 1u << 20, 0, NULL };
+		int64_t blen = syncseg_body_len(0, sizeof file, 1u << 20);
+
+		assert_int_equal(syncseg_writer_init(&w, mem_pread, &m1, sk, BOX, name, 0,
+		    sizeof file, 1u << 20), 0);
+		want = drain(&w, blen, &wlen);
+		assert_int_equal(syncseg_writer_init_known(&w, mem_pread, &m2, sk, BOX, name, 0,
+		    sizeof file, 1u << 20, &none), 0);
+		got = drain(&w, blen, &glen);
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+		free(want);
+		free(got);
+	}
 	/* Digests that cannot serve: the caller hashes instead. */
 	{
 		struct mem m = { file, sizeof file, 0 };
