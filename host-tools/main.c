@@ -461,7 +461,7 @@ static const struct cmd main_cmds[] = {
 	    "print a one-time setup QR code for a room's box" },
 	{ "devices", cmd_sync, "", "list enrolled boxes" },
 	{ "revoke", cmd_sync, "BOX", "make the host refuse a box from now on" },
-	{ "serve", cmd_sync, "[--listen ADDR:PORT] [--alert-cmd CMD] [--alert-interval S]",
+	{ "serve", cmd_sync, "[--listen ADDR:PORT] [--alert-cmd CMD] [--alert-interval S] [--header-timeout S]",
 	    "receive what the boxes push (HTTPS); the /status page; alerts" },
 	{ "status", cmd_ops, "[--json] [--watch [--interval S]]",
 	    "one line per room: box, state, session, level, people, backlog, alarms" },

@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,11 +90,25 @@ struct throttle {
 
 struct req;
 
+/* A connection as the slow-client watchdog sees it (watch_*). */
+struct conn_watch {
+	struct MHD_Connection *c;	/* NULL: free slot */
+	int fd;
+	int in_req;			/* headers done, response not yet sent */
+	int64_t since_ns;		/* connected, or its last request ended */
+	int64_t win_ns;			/* start of the body rate window */
+	uint64_t win_bytes, bytes;	/* body bytes at the window's start, now */
+};
+
 struct srv {
 	struct store *st;
 	int bench_sink;
 	struct throttle t[THROTTLE_SLOTS];
 	struct req *streams[STREAMS_MAX];
+	pthread_mutex_t watch_lock;	/* MHD's thread and the main one */
+	struct conn_watch *watch;
+	int nwatch;
+	int header_timeout_s;
 };
 
 struct req {
@@ -190,6 +205,108 @@ throttle_slot(struct srv *s, const struct in6_addr *a, int create)
 	memset(oldest, 0, sizeof *oldest);
 	oldest->addr = *a;
 	return oldest;
+}
+
+/* ---- slow clients ----
+ *
+ * libmicrohttpd's own timeout is for idleness: a client that sends a byte
+ * now and then (slowloris) would hold a connection slot for ever, and the
+ * slots are few (64, 8 per address). So each connection is watched: it
+ * gets header_timeout_s to send a request's headers, from connecting or
+ * from its previous request's end, and a body must keep arriving at
+ * RECEIVE_MIN_BPS (the box itself gives up below that) over every window
+ * of three times that. The main thread checks once a second and shuts the
+ * socket of a slow one down; libmicrohttpd then sees it end and closes it. */
+
+static struct conn_watch *
+watch_find(struct srv *s, struct MHD_Connection *c)
+{
+	for (int i = 0; i < s->nwatch; i++)
+		if (s->watch[i].c == c)
+			return &s->watch[i];
+	return NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct srv *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn_watch *w;
+
+	(void)socket_context;
+	pthread_mutex_lock(&s->watch_lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci && (w = watch_find(s, NULL))) {
+			memset(w, 0, sizeof *w);
+			w->c = c;
+			w->fd = ci->connect_fd;
+			w->since_ns = now_ns();
+		}
+	} else if ((w = watch_find(s, c))) {
+		w->c = NULL;
+	}
+	pthread_mutex_unlock(&s->watch_lock);
+}
+
+/* A request's headers are in (start) or its response is done (end). */
+static void
+watch_request(struct srv *s, struct MHD_Connection *c, int start)
+{
+	struct conn_watch *w;
+
+	pthread_mutex_lock(&s->watch_lock);
+	if ((w = watch_find(s, c))) {
+		w->in_req = start;
+		w->since_ns = w->win_ns = now_ns();
+		w->win_bytes = w->bytes;
+	}
+	pthread_mutex_unlock(&s->watch_lock);
+}
+
+static void
+watch_body(struct srv *s, struct MHD_Connection *c, size_t len)
+{
+	struct conn_watch *w;
+
+	pthread_mutex_lock(&s->watch_lock);
+	if ((w = watch_find(s, c)))
+		w->bytes += len;
+	pthread_mutex_unlock(&s->watch_lock);
+}
+
+static void
+watch_tick(struct srv *s)
+{
+	int64_t now = now_ns(), h = (int64_t)s->header_timeout_s * 1000000000;
+	struct conn_watch *w;
+
+	pthread_mutex_lock(&s->watch_lock);
+	for (int i = 0; i < s->nwatch; i++) {
+		w = &s->watch[i];
+		if (!w->c || w->fd < 0)
+			continue;
+		if (!w->in_req && now - w->since_ns > h) {
+			log_warnx("closing a connection that sent no request within %d s",
+			    s->header_timeout_s);
+		} else if (w->in_req && now - w->win_ns >= 3 * h) {
+			if (w->bytes - w->win_bytes >= (uint64_t)RECEIVE_MIN_BPS * 3 *
+			    (uint64_t)s->header_timeout_s) {
+				w->win_ns = now;
+				w->win_bytes = w->bytes;
+				continue;
+			}
+			log_warnx("closing a connection whose request moved under %d B/s for "
+			    "%d s", RECEIVE_MIN_BPS, 3 * s->header_timeout_s);
+		} else {
+			continue;
+		}
+		shutdown(w->fd, SHUT_RDWR);
+		w->fd = -1;	/* once: libmicrohttpd closes it next */
+	}
+	pthread_mutex_unlock(&s->watch_lock);
 }
 
 static enum MHD_Result
@@ -1555,8 +1672,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	enum MHD_Result mr;
 
 	(void)version;
-	if (!r)
+	if (!r) {
+		watch_request(s, c, 1);
 		return request_headers(s, c, url, method, con_cls);
+	}
+	if (*upload_len)
+		watch_body(s, c, *upload_len);
 	if (r->route == R_BENCH)
 		return bench_data(c, r, upload, upload_len);
 	if (r->route == R_REC_STREAM) {
@@ -1582,6 +1703,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req *r = *con_cls;
 
+	watch_request(cls, c, 0);
 	if (r) {
 		/* A stream cut short keeps every byte it verified. */
 		if (r->part_fd >= 0)
@@ -1612,6 +1734,7 @@ receive_defaults(struct receive_opts *o)
 	o->max_conns = 64;
 	o->per_ip = 8;
 	o->timeout_s = 60;
+	o->header_timeout_s = 10;
 	o->bench_sink = 0;
 	o->alert_cmd = NULL;
 	o->alert_interval_s = 300;
@@ -1700,6 +1823,12 @@ receive_run(struct store *st, const struct receive_opts *o)
 	memset(&s, 0, sizeof s);
 	s.st = st;
 	s.bench_sink = o->bench_sink;
+	s.header_timeout_s = o->header_timeout_s;
+	pthread_mutex_init(&s.watch_lock, NULL);
+	/* One slot per connection libmicrohttpd may hold, and a spare. */
+	s.nwatch = o->max_conns + 1;
+	if (!(s.watch = calloc((size_t)s.nwatch, sizeof *s.watch)))
+		return -ENOMEM;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)o->port);
@@ -1742,6 +1871,7 @@ receive_run(struct store *st, const struct receive_opts *o)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
 	    MHD_OPTION_END);
 	if (!d) {
 		log_warnx("serve: cannot listen on %s:%d", o->addr, o->port);
@@ -1760,6 +1890,7 @@ receive_run(struct store *st, const struct receive_opts *o)
 			break;
 		if (o->alert_cmd)
 			alert_tick(&ast, o);
+		watch_tick(&s);
 	}
 	log_info("signal %d: stopping", sig);
 	rc = 0;
@@ -1775,5 +1906,7 @@ out:
 		free(key);
 	}
 	free(cert);
+	free(s.watch);
+	pthread_mutex_destroy(&s.watch_lock);
 	return rc;
 }

@@ -19,6 +19,11 @@ struct receive_opts {
 	int max_conns;		/* all clients */
 	int per_ip;		/* one address */
 	int timeout_s;		/* idle connection */
+	/* Slow clients (slowloris): a connection gets this long to send a
+	 * request's headers (from connecting, or from its last request's end),
+	 * and a body must keep moving at RECEIVE_MIN_BPS or more over every
+	 * 3 x this many seconds; slower ones are closed. */
+	int header_timeout_s;
 	/* Benchmark only (bench/sync_upload.sh): an unauthenticated
 	 * PUT /bench/sink that writes the body to DIR/incoming/bench.sink and
 	 * fsyncs it, the baseline curl is timed against. Off unless asked. */
@@ -31,6 +36,8 @@ struct receive_opts {
 	 * (privdrop.h); NULL or inactive: stay who we are. */
 	const struct privdrop *drop;
 };
+
+#define RECEIVE_MIN_BPS 256	/* the box's own give-up rate (sync_http.c) */
 
 /* Fills the defaults. */
 void receive_defaults(struct receive_opts *);

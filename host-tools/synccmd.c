@@ -300,11 +300,12 @@ synccmd_serve(struct store *st, int argc, char **argv)
 		{ "bench-sink", no_argument, NULL, 'B' },
 		{ "alert-cmd", required_argument, NULL, 'a' },
 		{ "alert-interval", required_argument, NULL, 'I' },
+		{ "header-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char args[] = "[--listen ADDR:PORT] [--user NAME] [--alert-cmd CMD] "
-	    "[--alert-interval S] [--bench-sink]";
+	    "[--alert-interval S] [--header-timeout S] [--bench-sink]";
 	struct receive_opts o;
 	struct privdrop pd;
 	const char *user = NULL;
@@ -314,12 +315,17 @@ synccmd_serve(struct store *st, int argc, char **argv)
 
 	receive_defaults(&o);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "l:u:Ba:I:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:u:Ba:I:T:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'a': o.alert_cmd = *optarg ? optarg : NULL; break;
 		case 'I':
 			o.alert_interval_s = (int)strtol(optarg, &end, 10);
 			if (*end || o.alert_interval_s < 1 || o.alert_interval_s > 86400)
+				return usage("serve", args);
+			break;
+		case 'T':
+			o.header_timeout_s = (int)strtol(optarg, &end, 10);
+			if (*end || o.header_timeout_s < 1 || o.header_timeout_s > 3600)
 				return usage("serve", args);
 			break;
 		case 'B': o.bench_sink = 1; break;

@@ -7,8 +7,10 @@ Ed25519 comes from libsodium through ctypes (the same library the box uses),
 keys from minisign secret key files made with `minisign -G -W`.
 
 usage: sync_client.py URL KEYFILE BOX SEQ METHOD PATH [BODYFILE]
-         [--tamper] [--pubkey-line] [--content-length N]
-prints "STATUS BODY" on one line.
+         [--tamper] [--pubkey-line] [--content-length N] [--trickle]
+prints "STATUS BODY" on one line ("000 ERROR" when the connection ends).
+--trickle sends the signed headers at once and then the body a byte every
+half second (a slow client), and adds the seconds it lasted.
 """
 import base64
 import ctypes
@@ -72,12 +74,23 @@ def main(argv):
     c = http.client.HTTPSConnection(host, context=ctx, timeout=20)
     headers = {"X-NW-Box": box, "X-NW-Seq": str(seq), "X-NW-Clock": clock,
                "X-NW-Signature": sig, "Content-Type": "application/json"}
+    t0 = time.monotonic()
     try:
-        c.request(method, path, body=body if method != "GET" else None, headers=headers)
+        if "--trickle" in flags:
+            c.putrequest(method, path)
+            for k, v in headers.items():
+                c.putheader(k, v)
+            c.putheader("Content-Length", str(len(body)))
+            c.endheaders()
+            for i in range(len(body)):
+                c.send(body[i:i + 1])
+                time.sleep(0.5)
+        else:
+            c.request(method, path, body=body if method != "GET" else None, headers=headers)
         r = c.getresponse()
         print(r.status, r.read().decode(errors="replace"))
     except (ConnectionError, http.client.HTTPException, OSError) as e:
-        print("000", type(e).__name__)
+        print("000", type(e).__name__, "%.1f" % (time.monotonic() - t0))
     return 0
 
 
