@@ -690,6 +690,7 @@ upload_one(struct syncw *w, const struct syncj_recording *rec)
 	 * host's confirmed length, before any body is sent, when the host
 	 * holds part of it already; that is a resume, and rare. */
 	off = 0;
+	used_known = known.d != NULL;	/* for the log, if no stream is needed */
 	for (tries = 0, rc = -EIO; tries < 4; tries++) {
 		if (!complete && off < size) {
 			rc = send_stream(w, rec, sha, size, &off, &complete,
