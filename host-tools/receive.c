@@ -1155,6 +1155,52 @@ finished_before(struct req *r, const char *part, const char *dst, int64_t bytes)
 	return file_sha256(dst, hex, &size) == 0 && size == bytes && strcmp(hex, r->sha) == 0;
 }
 
+/* The part file of a whole upload, checked against its name and moved to
+ * dst (in the store's folder dirrel): 0, or -1 with the answer in *rep. */
+static int
+move_into_place(struct srv *s, struct req *r, int64_t bytes, const char *part,
+    const char *dst, const char *dirrel, struct reply *rep)
+{
+	char hex[SYNCPROTO_SHA_HEX + 1];
+	int64_t confirmed, size = 0;
+	struct sha256_ctx hs;
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	struct stat sb;
+	int complete, rc, has_state = 0;
+
+	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0) {
+		*rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+		return -1;
+	}
+	if (confirmed != bytes) {
+		*rep = (struct reply){ MHD_HTTP_CONFLICT, offset_json(confirmed, 0, r->sha) };
+		return -1;
+	}
+	if (has_state && stat(part, &sb) == 0) {
+		sha256_digest(&hs, sizeof digest, digest);
+		sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+		size = sb.st_size;
+	} else {
+		rc = file_sha256(part, hex, &size);
+	}
+	if (rc < 0 || size != bytes || strcmp(hex, r->sha) != 0) {
+		/* Not what the box said it sent: drop it so the next try is clean. */
+		log_warnx("box %s: recording %s refused: content hash is %s", r->box, r->sha,
+		    rc < 0 ? strerror(-rc) : hex);
+		unlink(part);
+		syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, NULL, 0,
+		    now_ns() / 1000000000);
+		*rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "hash mismatch: the host received "
+		    "other bytes than the recording's SHA-256; send it again");
+		return -1;
+	}
+	if (mkdirs(s->st->dir, dirrel) < 0 || rename(part, dst) != 0) {
+		*rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the recording");
+		return -1;
+	}
+	return 0;
+}
+
 static struct reply
 h_rec_finish(struct srv *s, struct req *r)
 {
@@ -1162,12 +1208,9 @@ h_rec_finish(struct srv *s, struct req *r)
 	struct store_recording sr;
 	json_t *root = NULL;
 	char err[256], part[PATH_MAX], rel[512], dst[PATH_MAX], dir[PATH_MAX], safe[80];
-	char hex[SYNCPROTO_SHA_HEX + 1];
-	int64_t confirmed, size = 0, now = now_ns() / 1000000000;
-	struct sha256_ctx hs;
-	uint8_t digest[SHA256_DIGEST_SIZE];
-	struct stat sb;
-	int complete, rc, has_state = 0;
+	char dirrel[256];
+	int64_t now = now_ns() / 1000000000;
+	int rc;
 	struct reply rep;
 
 	if (recv_parse_finish(r->body, r->len, &root, &f, err, sizeof err) != 0)
@@ -1178,44 +1221,14 @@ h_rec_finish(struct srv *s, struct req *r)
 		goto out;
 	}
 	recv_safe_name(f.session_uid ? f.session_uid : "no-session", safe, sizeof safe);
-	snprintf(rel, sizeof rel, "boxes/%s/%s/%s.opus", r->box, safe, r->sha);
+	snprintf(dirrel, sizeof dirrel, "boxes/%s/%s", r->box, safe);
+	snprintf(rel, sizeof rel, "%s/%s.opus", dirrel, r->sha);
 	snprintf(dst, sizeof dst, "%s/%s", s->st->dir, rel);
-	snprintf(dir, sizeof dir, "%s/boxes/%s/%s", s->st->dir, r->box, safe);
+	snprintf(dir, sizeof dir, "%s/%s", s->st->dir, dirrel);
 	part_path(s, r->box, r->sha, part, sizeof part);
-	if (finished_before(r, part, dst, f.bytes))
-		goto place;
-	if ((rc = upload_state(s, r, &confirmed, &complete, &hs, &has_state)) < 0) {
-		rep = fail(MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
+	if (!finished_before(r, part, dst, f.bytes) &&
+	    move_into_place(s, r, f.bytes, part, dst, dirrel, &rep) < 0)
 		goto out;
-	}
-	if (confirmed != f.bytes) {
-		rep = (struct reply){ MHD_HTTP_CONFLICT, offset_json(confirmed, 0, r->sha) };
-		goto out;
-	}
-	if (has_state && stat(part, &sb) == 0) {
-		sha256_digest(&hs, sizeof digest, digest);
-		sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-		size = sb.st_size;
-		rc = 0;
-	} else {
-		rc = file_sha256(part, hex, &size);
-	}
-	if (rc < 0 || size != f.bytes || strcmp(hex, r->sha) != 0) {
-		/* Not what the box said it sent: drop it so the next try is clean. */
-		log_warnx("box %s: recording %s refused: content hash is %s", r->box, r->sha,
-		    rc < 0 ? strerror(-rc) : hex);
-		unlink(part);
-		syncstore_upload_advance(s->st, r->box, r->sha, 0, 0, NULL, 0, now);
-		rep = fail(MHD_HTTP_UNPROCESSABLE_CONTENT, "hash mismatch: the host received "
-		    "other bytes than the recording's SHA-256; send it again");
-		goto out;
-	}
-	snprintf(err, sizeof err, "boxes/%s/%s", r->box, safe);
-	if ((rc = mkdirs(s->st->dir, err)) < 0 || rename(part, dst) != 0) {
-		rep = fail(MHD_HTTP_INSUFFICIENT_STORAGE, "cannot store the recording");
-		goto out;
-	}
-place:
 	/* Stored means it survives a power cut: its name too. */
 	if ((rc = fsync_dir(dir)) < 0) {
 		log_warnx("box %s: recording %s: sync %s: %s", r->box, r->sha, dir, strerror(-rc));
@@ -1806,6 +1819,42 @@ drop_privileges(struct store *st, const struct privdrop *p)
 	return 0;
 }
 
+static int
+srv_init(struct srv *s, struct store *st, const struct receive_opts *o)
+{
+	memset(s, 0, sizeof *s);
+	s->st = st;
+	s->bench_sink = o->bench_sink;
+	s->header_timeout_s = o->header_timeout_s;
+	pthread_mutex_init(&s->watch_lock, NULL);
+	/* One slot per connection libmicrohttpd may hold, and a spare. */
+	s->nwatch = o->max_conns + 1;
+	if (!(s->watch = calloc((size_t)s->nwatch, sizeof *s->watch))) {
+		pthread_mutex_destroy(&s->watch_lock);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct MHD_Daemon *
+start_httpd(struct srv *s, const struct receive_opts *o, int lfd, const uint8_t *cert,
+    const uint8_t *key)
+{
+	return MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
+	    (uint16_t)o->port, on_accept, s, on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+	    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+	    MHD_OPTION_END);
+}
+
 int
 receive_run(struct store *st, const struct receive_opts *o)
 {
@@ -1820,15 +1869,8 @@ receive_run(struct store *st, const struct receive_opts *o)
 	sigset_t set;
 	int sig, rc, lfd = -1;
 
-	memset(&s, 0, sizeof s);
-	s.st = st;
-	s.bench_sink = o->bench_sink;
-	s.header_timeout_s = o->header_timeout_s;
-	pthread_mutex_init(&s.watch_lock, NULL);
-	/* One slot per connection libmicrohttpd may hold, and a spare. */
-	s.nwatch = o->max_conns + 1;
-	if (!(s.watch = calloc((size_t)s.nwatch, sizeof *s.watch)))
-		return -ENOMEM;
+	if ((rc = srv_init(&s, st, o)) < 0)
+		return rc;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)o->port);
@@ -1860,19 +1902,7 @@ receive_run(struct store *st, const struct receive_opts *o)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG,
-	    (uint16_t)o->port, on_accept, &s, on_request, &s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
-	    MHD_OPTION_HTTPS_MEM_CERT, (const char *)cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, (const char *)key,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conns,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
-	    MHD_OPTION_END);
+	d = start_httpd(&s, o, lfd, cert, key);
 	if (!d) {
 		log_warnx("serve: cannot listen on %s:%d", o->addr, o->port);
 		rc = -EADDRINUSE;

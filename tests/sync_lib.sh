@@ -77,3 +77,8 @@ children() {
 sync_worker_pid() {
 	for s in $(children "$1"); do children "$s"; done | head -1
 }
+
+# A hand-driven box (tests/sync_client.py): signed requests, or not quite.
+CLIENT="python3 $TOP/tests/sync_client.py"
+# status_of "STATUS BODY": the status of a sync_client.py answer.
+status_of() { echo "$1" | cut -d' ' -f1; }

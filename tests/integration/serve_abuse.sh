@@ -14,8 +14,6 @@ H=$T_TMP/host
 D=$T_TMP/box
 ctl() { "$BIN/notewellctl" --data "$D" "$@"; }
 hsql() { sqlite3 -cmd ".timeout 5000" "$H/host.db" "$@"; }
-CLIENT="python3 $TOP/tests/sync_client.py"
-status_of() { echo "$1" | cut -d' ' -f1; }
 
 PORT=$(free_port)
 URL=https://127.0.0.1:$PORT

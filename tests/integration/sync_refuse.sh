@@ -12,9 +12,7 @@ D2=$T_TMP/box2
 ctl() { "$BIN/notewellctl" --data "$D" "$@"; }
 ctl2() { "$BIN/notewellctl" --data "$D2" "$@"; }
 hsql() { sqlite3 -cmd ".timeout 5000" "$H/host.db" "$@"; }
-CLIENT="python3 $TOP/tests/sync_client.py"
 counts() { hsql "SELECT (SELECT count(*) FROM scans)||'|'||(SELECT count(*) FROM box_records)||'|'||(SELECT count(*) FROM recordings)||'|'||(SELECT count(*) FROM box_manifests)||'|'||(SELECT count(*) FROM devices)"; }
-status_of() { echo "$1" | cut -d' ' -f1; }
 # enroll_err DIR TEXT: the box's enrollment error mentions TEXT.
 enroll_err() { box_json "$1" 's["sync"]["enroll_error"]' | grep -q "$2"; }
 sync_state() { [ "$(box_json "$1" 's["sync"]["state"]')" = "$2" ]; }
